@@ -1,0 +1,48 @@
+# bingewatch: `make run` and `make test` are the two commands a newcomer needs (README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+SCALE ?= sample
+
+# Telemetry off everywhere: calls that hang on a closed network look like slowness.
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export GX_ANALYTICS_ENABLED := false
+export SCARF_ANALYTICS := false
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install run test lint clean-data help
+
+help:
+	@echo "make run    install, generate sample data if there is none, run the nightly DAG per date"
+	@echo "make test   install and run the whole test suite"
+	@echo "make lint   ruff"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+
+# The public development pseudonym key is chosen explicitly here, for sample data only;
+# set BINGEWATCH_PSEUDONYM_KEY to use a real secret.
+run: install
+	BINGEWATCH_ALLOW_DEV_KEY=1 $(BIN)/bingewatch generate --if-empty --scale $(SCALE)
+	BINGEWATCH_ALLOW_DEV_KEY=1 $(BIN)/bingewatch run
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check bingewatch dags tests
+
+clean-data:
+	rm -rf data

@@ -1,0 +1,161 @@
+"""The `bingewatch` command: generate sample data, run the nightly DAG, summarise the outputs.
+
+User mistakes (a bad date, a missing data directory, no pseudonym key) end with a one-line
+error and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from bingewatch.settings import ConfigError, Settings, pseudonym_key
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class UserError(Exception):
+    """A mistake in how the command was called."""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (expected YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bingewatch",
+        description=(
+            "Nightly warehouse of per-viewer playback consumption. Raw events live under "
+            "DATA_DIR/raw; the run writes DATA_DIR/warehouse, publishes "
+            "DATA_DIR/published/bingewatch.duckdb and reports to DATA_DIR/reports."
+        ),
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="data directory (default: $BINGEWATCH_DATA_DIR, else ./data)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = commands.add_parser(
+        "generate",
+        help="write synthetic raw playback data with planted notable viewers",
+        description="Write synthetic raw data (DESIGN §3) with a manifest and planted ground truth.",
+    )
+    gen.add_argument("--scale", default="sample", help="tiny, sample, small, medium or large (default: sample)")
+    gen.add_argument("--days", type=int, default=None, help="arrival days to write (default: the preset's)")
+    gen.add_argument("--start", type=_date, default=date(2026, 3, 2), help="first arrival date (default: 2026-03-02)")
+    gen.add_argument("--seed", type=int, default=42, help="random seed: same seed, same data (default: 42)")
+    gen.add_argument("--if-empty", action="store_true", help="do nothing when raw data already exists")
+
+    run = commands.add_parser(
+        "run",
+        help="run the nightly DAG through Airflow for each arrival date in order",
+        description=(
+            "Run the bingewatch_nightly DAG through Airflow (dag.test with a local metadata "
+            "database) once per arrival date from --start to --end, in order; stop at the first "
+            "failed run. Without --start/--end, every arrival date found under raw/."
+        ),
+    )
+    run.add_argument("--start", type=_date, default=None, help="first arrival date (YYYY-MM-DD)")
+    run.add_argument("--end", type=_date, default=None, help="last arrival date (YYYY-MM-DD)")
+
+    commands.add_parser(
+        "summary",
+        help="print where the outputs are and what the published snapshot holds",
+        description="Print the output locations and a summary of published/bingewatch.duckdb.",
+    )
+    return parser
+
+
+def raw_arrival_dates(settings: Settings) -> list[date]:
+    """Arrival dates present as partitions under raw/playback_events."""
+    found = []
+    for folder in sorted(settings.events_dir.glob("received_date=*")):
+        try:
+            found.append(date.fromisoformat(folder.name.split("=", 1)[1]))
+        except ValueError:
+            continue
+    return found
+
+
+def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
+    if args.if_empty and raw_arrival_dates(settings):
+        print(f"Raw data already present under {settings.raw_dir}; not generating.")
+        return 0
+    from bingewatch.generator import generate
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    print(f"Generating {args.scale} sample data into {settings.raw_dir} ...", flush=True)
+    try:
+        manifest = generate(
+            settings.data_dir,
+            scale=args.scale,
+            days=args.days,
+            start_date=args.start,
+            seed=args.seed,
+            progress=lambda message: print(f"  {message}", flush=True),
+        )
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    totals = manifest.get("totals", {})
+    print(f"Done: {totals.get('raw_rows', '?')} raw events. Manifest: {settings.raw_dir / '_generator'}")
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.data_dir.is_dir():
+        raise UserError(f"data directory not found: {settings.data_dir}")
+    available = raw_arrival_dates(settings)
+    if not available:
+        raise UserError(
+            f"no raw playback events under {settings.events_dir} "
+            "(run `bingewatch generate` or import data first)"
+        )
+    start = args.start or available[0]
+    end = args.end or available[-1]
+    if end < start:
+        raise UserError(f"--end {end} is before --start {start}")
+    pseudonym_key()  # refuse early, before Airflow starts, when no key is configured
+    os.environ.setdefault("BINGEWATCH_RAW_WAIT_TIMEOUT_S", "0")
+
+    from bingewatch.orchestration import RunFailed, run_dates
+
+    try:
+        run_dates(settings, start, end, progress=lambda message: print(message, flush=True))
+    except RunFailed as error:
+        print(f"bingewatch: run failed: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return cmd_summary(settings, args)
+
+
+def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
+    from bingewatch.summary import print_summary
+
+    return print_summary(settings)
+
+
+COMMANDS = {"generate": cmd_generate, "run": cmd_run, "summary": cmd_summary}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(args.data_dir)
+        return COMMANDS[args.command](settings, args)
+    except (UserError, ConfigError) as error:
+        print(f"bingewatch: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
