@@ -59,7 +59,7 @@ def load_dag():
     bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
     if bag.import_errors:
         raise RunFailed(f"the DAG files did not import: {bag.import_errors}")
-    return bag.get_dag(DAG_ID)
+    return bag.dags[DAG_ID]
 
 
 def migrate_metadata_db() -> None:

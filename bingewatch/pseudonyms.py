@@ -20,14 +20,28 @@ def viewer_key(profile_id: str, key: str) -> str:
     return hmac.new(key.encode(), profile_id.encode(), hashlib.sha256).hexdigest()
 
 
-def write_viewer_keys(profiles_dir: Path, out_path: Path, key: str) -> int:
-    """Write profile_id -> viewer_key for every profile in the raw profiles; returns the count."""
-    files = sorted(profiles_dir.glob("*.parquet"))
-    if not files:
+def _column(folder: Path, column: str) -> list:
+    """All values of one column across the Parquet files of a raw table folder."""
+    return [
+        value
+        for path in sorted(folder.glob("*.parquet"))
+        for value in pq.read_table(path, columns=[column]).column(0).to_pylist()
+    ]
+
+
+def write_viewer_keys(raw_dir: Path, out_path: Path, key: str) -> int:
+    """Write profile_id -> viewer_key for every profile not under an erasure request.
+
+    A profile whose account asked for erasure gets no key, so nothing about it can reach an
+    analyst-facing table (every mart joins through this mapping). Returns the profiles keyed.
+    """
+    profiles_dir = raw_dir / "profiles"
+    if not any(profiles_dir.glob("*.parquet")):
         raise FileNotFoundError(f"no profiles Parquet files in {profiles_dir}")
-    profile_ids = sorted(
-        {pid for f in files for pid in pq.read_table(f, columns=["profile_id"]).column(0).to_pylist() if pid}
-    )
+    erasures_dir = raw_dir / "erasure_requests"
+    erased = set(_column(erasures_dir, "account_id")) if erasures_dir.is_dir() else set()
+    pairs = zip(_column(profiles_dir, "profile_id"), _column(profiles_dir, "account_id"))
+    profile_ids = sorted({profile for profile, account in pairs if profile and account not in erased})
     table = pa.table(
         {
             "profile_id": pa.array(profile_ids, pa.string()),

@@ -7,6 +7,7 @@ that ends with the step, so a killed or failed build never leaves the file locke
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -16,6 +17,9 @@ from pathlib import Path
 
 from bingewatch.pseudonyms import write_viewer_keys
 from bingewatch.settings import DBT_PROJECT_DIR, Settings, pseudonym_key
+
+
+log = logging.getLogger(__name__)
 
 
 class DbtBuildFailed(Exception):
@@ -34,6 +38,9 @@ def dbt_environment(settings: Settings, start: date, end: date) -> dict[str, str
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "DBT_USE_COLORS": "False",
             "DBT_LOG_PATH": str(settings.data_dir / "logs" / "dbt"),
+            # Compiled SQL, partial-parse state and run results live beside the warehouse
+            # they describe, so runs over different data directories never mix them.
+            "DBT_TARGET_PATH": str(settings.warehouse_dir / "dbt_target"),
         }
     )
     return env
@@ -53,7 +60,7 @@ def run_dbt(
     command: str = "build",
     full_refresh: bool = False,
     extra_args: list[str] | None = None,
-    echo: Callable[[str], None] | None = print,
+    echo: Callable[[str], None] | None = log.info,
 ) -> dict:
     """Write viewer keys, run `dbt <command>` for arrival dates [start, end]; return a summary.
 
@@ -62,7 +69,7 @@ def run_dbt(
     if end < start:
         raise ValueError(f"run window ends ({end}) before it starts ({start})")
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    write_viewer_keys(settings.raw_dir / "profiles", settings.viewer_keys_path, pseudonym_key())
+    write_viewer_keys(settings.raw_dir, settings.viewer_keys_path, pseudonym_key())
 
     args = [
         dbt_executable(),
@@ -88,7 +95,7 @@ def run_dbt(
         if echo:
             echo(line.rstrip())
     returncode = proc.wait()
-    summary = _summarise(DBT_PROJECT_DIR / "target" / "run_results.json")
+    summary = _summarise(settings.warehouse_dir / "dbt_target" / "run_results.json")
     if returncode != 0:
         failed = ", ".join(summary["failed"]) or "see the dbt log above"
         raise DbtBuildFailed(f"dbt {command} failed for {start}..{end}: {failed}")
