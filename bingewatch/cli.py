@@ -68,6 +68,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=_date, default=None, help="first arrival date (YYYY-MM-DD)")
     run.add_argument("--end", type=_date, default=None, help="last arrival date (YYYY-MM-DD)")
 
+    imp = commands.add_parser(
+        "import-netflix",
+        help="import a Netflix account export (ViewingActivity.csv and friends) as raw data",
+        description=(
+            "Import Netflix's ViewingActivity.csv, PlaybackRelatedEvents.csv or "
+            "NetflixViewingHistory.csv (a file, or the unzipped export folder) into DATA_DIR/raw, "
+            "so `bingewatch run` shows that person's viewer-days and notable flags. Exports carry "
+            "no time zone: give the viewer's with --time-zone. See docs/importing.md."
+        ),
+    )
+    imp.add_argument("path", type=Path, help="an export CSV file or the folder holding them")
+    imp.add_argument("--time-zone", default="UTC", help="the viewer's IANA time zone (default: UTC)")
+
     commands.add_parser(
         "summary",
         help="print where the outputs are and what the published snapshot holds",
@@ -137,13 +150,33 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return cmd_summary(settings, args)
 
 
+def cmd_import_netflix(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.path.exists():
+        raise UserError(f"no such file or folder: {args.path}")
+    from bingewatch.importers import NetflixImportError, import_netflix
+
+    try:
+        summary = import_netflix(args.path, settings.data_dir, time_zone=args.time_zone)
+    except NetflixImportError as error:
+        raise UserError(str(error)) from None
+    print(f"Imported into {settings.raw_dir}:")
+    for name, value in summary.items():
+        print(f"  {name}: {value}")
+    return 0
+
+
 def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
     from bingewatch.summary import print_summary
 
     return print_summary(settings)
 
 
-COMMANDS = {"generate": cmd_generate, "run": cmd_run, "summary": cmd_summary}
+COMMANDS = {
+    "generate": cmd_generate,
+    "run": cmd_run,
+    "import-netflix": cmd_import_netflix,
+    "summary": cmd_summary,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,13 +1,21 @@
-"""Test-wide environment: Airflow, dbt and GX point at throwaway homes, telemetry is off.
+"""Test-wide environment and the shared tiny end-to-end run.
 
-Set before anything imports airflow (its configuration is read at import time).
+The environment is set before anything imports airflow (its configuration is read at import
+time): Airflow, dbt and GX point at throwaway homes, telemetry is off, a test pseudonym key.
 """
 
 from __future__ import annotations
 
+import csv
+import json
 import os
+import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
+
+import pytest
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="bingewatch-airflow-home-"))
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,3 +37,46 @@ os.environ.pop("BINGEWATCH_DATA_DIR", None)
 os.environ.pop("BINGEWATCH_ALLOW_DEV_KEY", None)
 
 TEST_KEY = os.environ["BINGEWATCH_PSEUDONYM_KEY"]
+
+
+TINY_DATES = ("2026-03-02", "2026-03-04")
+
+
+def bingewatch(*args: str, data_dir: Path, timeout: int = 900) -> subprocess.CompletedProcess:
+    """Run the CLI as a user would, in its own process."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bingewatch.cli", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "AIRFLOW_HOME": str(data_dir / "airflow")},
+    )
+    if result.returncode != 0:
+        raise AssertionError(
+            f"bingewatch {' '.join(args)} exited {result.returncode}\n"
+            f"--- stdout (tail)\n{result.stdout[-4000:]}\n--- stderr (tail)\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> dict:
+    """Generate tiny data (3 arrival dates) and run the nightly DAG for each through Airflow."""
+    data_dir = tmp_path_factory.mktemp("tiny-run")
+    bingewatch("generate", "--scale", "tiny", "--days", "3", "--start", TINY_DATES[0], data_dir=data_dir)
+    run = bingewatch("run", "--start", TINY_DATES[0], "--end", TINY_DATES[1], data_dir=data_dir)
+    generator_dir = data_dir / "raw" / "_generator"
+    return {
+        "data_dir": data_dir,
+        "stdout": run.stdout,
+        "manifest": json.loads((generator_dir / "manifest.json").read_text()),
+        "truth": list(csv.DictReader((generator_dir / "ground_truth.csv").open())),
+    }
+
+
+@pytest.fixture()
+def copy_of_tiny_run(tiny_run, tmp_path) -> Path:
+    """A private copy of the tiny run's data directory, to run more builds on."""
+    target = tmp_path / "copy"
+    shutil.copytree(tiny_run["data_dir"], target, ignore=shutil.ignore_patterns("airflow", "logs"))
+    return target

@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='view') }}
 
 -- Rule episodes_7d: distinct episodes with an attended, completed session ending in the seven
 -- local days up to an activity day of the viewer.

@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='view') }}
 
 -- Rule marathon: a block of attended viewing, across sessions and midnights, with no gap over
 -- marathon_max_gap_s, spanning at least marathon_hours. Written on the local day it ends.

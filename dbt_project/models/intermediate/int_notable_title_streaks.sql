@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='view') }}
 
 -- Rule title_streak: the same show watched (attended) on title_streak_days consecutive local days.
 

@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='view') }}
 
 -- Rule watch_hours_7d: attended watch hours in the seven local days up to an activity day.
 
