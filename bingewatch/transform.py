@@ -73,7 +73,7 @@ def run_dbt(
 
     args = [
         dbt_executable(),
-        command,
+        *command.split(),
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
@@ -85,6 +85,8 @@ def run_dbt(
     if full_refresh:
         args.append("--full-refresh")
     args += extra_args or []
+    run_results = settings.warehouse_dir / "dbt_target" / "run_results.json"
+    run_results.unlink(missing_ok=True)  # never report an earlier command's results
     proc = subprocess.Popen(
         args,
         env=dbt_environment(settings, start, end),
@@ -98,7 +100,7 @@ def run_dbt(
         if echo:
             echo(line.rstrip())
     returncode = proc.wait()
-    summary = _summarise(settings.warehouse_dir / "dbt_target" / "run_results.json")
+    summary = _summarise(run_results)
     if returncode != 0:
         failed = ", ".join(summary["failed"]) or "see the dbt log above"
         raise DbtBuildFailed(f"dbt {command} failed for {start}..{end}: {failed}")

@@ -38,3 +38,20 @@ def test_dbt_data_tests_pass_on_the_finished_run(copy_of_tiny_run):
     )
     assert summary["statuses"].get("pass", 0) >= 30
     assert summary["failed"] == []
+
+
+def test_dbt_docs_generate_offline_and_document_every_model(copy_of_tiny_run):
+    import json
+
+    settings = Settings.from_env(copy_of_tiny_run)
+    run_dbt(settings, date(2026, 3, 4), date(2026, 3, 4), command="docs generate", echo=None)
+    target = settings.warehouse_dir / "dbt_target"
+    html = (target / "index.html").read_text()
+    assert "<script src=\"http" not in html and "<link href=\"http" not in html
+    manifest = json.loads((target / "manifest.json").read_text())
+    undocumented = [
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and not node["description"].strip()
+    ]
+    assert undocumented == []
