@@ -1,0 +1,177 @@
+"""Write-audit-publish, the two file moves: stage a candidate, then swap it in atomically.
+
+``stage_candidate`` copies the published tables out of the warehouse (opened read-only) into
+``audit/candidate-<D>.duckdb``; the mart suites run on that file. ``publish`` copies the
+audited candidate next to the published file and ``os.replace``s it in: readers holding the old
+file keep reading the old snapshot (same inode), new readers get the new one, nobody ever sees
+a mix, and nobody is blocked (the published file is never opened for writing).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from bingewatch.quality.gates import (
+    MARTS_RECORD,
+    as_date,
+    file_fingerprint,
+    read_json,
+    write_json,
+)
+from bingewatch.quality.suites import OPTIONAL_TABLES, PUBLISHED_TABLES
+from bingewatch.settings import Settings
+
+STAGE_RECORD = "stage.json"
+PUBLISH_RECORD = "publish.json"
+_CANDIDATE_NAME = re.compile(r"^candidate-(\d{4}-\d{2}-\d{2})\.duckdb$")
+
+
+class PublishRefused(Exception):
+    """The candidate is not the file that passed the audit; nothing was published."""
+
+
+def candidate_path(settings: Settings, received_date: date) -> Path:
+    """Where the candidate publication for arrival date D is built and audited."""
+    return settings.audit_dir / f"candidate-{received_date.isoformat()}.duckdb"
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def stage_candidate(settings: Settings, received_date: date) -> Path:
+    """Copy the published tables from the warehouse into a fresh candidate file; return it."""
+    import duckdb
+
+    started = time.monotonic()
+    received_date = as_date(received_date)
+    warehouse = settings.warehouse_path
+    if not warehouse.is_file():
+        raise FileNotFoundError(f"no warehouse at {warehouse}: did dbt build run?")
+    settings.audit_dir.mkdir(parents=True, exist_ok=True)
+    # A fresh attempt at D: an earlier attempt's audit and publication no longer describe it.
+    for stale in (MARTS_RECORD, PUBLISH_RECORD):
+        (settings.run_dir(received_date) / stale).unlink(missing_ok=True)
+    target = candidate_path(settings, received_date)
+    building = target.with_name(f".{target.name}.building-{os.getpid()}")
+    for stale in (building, building.with_name(building.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    try:
+        with duckdb.connect(str(building)) as con:
+            con.execute("set enable_progress_bar = false")
+            con.execute(f"attach {_quote(warehouse)} as warehouse (read_only)")
+            present = {
+                row[0]
+                for row in con.execute(
+                    "select table_name from information_schema.tables "
+                    "where table_catalog = 'warehouse' and table_schema = 'main'"
+                ).fetchall()
+            }
+            missing = [t for t in PUBLISHED_TABLES if t not in present]
+            if missing:
+                raise LookupError(f"warehouse {warehouse} lacks table(s) {', '.join(missing)}")
+            for table in PUBLISHED_TABLES + [t for t in OPTIONAL_TABLES if t in present]:
+                con.execute(f"create table main.{table} as select * from warehouse.main.{table}")
+                counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
+            con.execute("detach warehouse")
+            con.execute("checkpoint")
+        os.replace(building, target)
+    finally:
+        for leftover in (building, building.with_name(building.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    write_json(
+        settings.run_dir(received_date) / STAGE_RECORD,
+        {
+            "received_date": received_date.isoformat(),
+            "candidate": str(target),
+            "row_counts": counts,
+            "duration_s": round(time.monotonic() - started, 3),
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+    )
+    return target
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _check_audited(settings: Settings, candidate: Path) -> date:
+    """Refuse a candidate that did not pass validate_marts, or changed since it did."""
+    match = _CANDIDATE_NAME.match(candidate.name)
+    if not match:
+        raise PublishRefused(f"{candidate.name} is not a candidate-<date>.duckdb file")
+    received_date = date.fromisoformat(match.group(1))
+    record = read_json(settings.run_dir(received_date) / MARTS_RECORD)
+    if not record or not record.get("success"):
+        raise PublishRefused(f"no passing mart audit for {received_date}: nothing published")
+    if record.get("candidate_fingerprint") != file_fingerprint(candidate):
+        raise PublishRefused(f"{candidate} changed after its audit: nothing published")
+    return received_date
+
+
+def _prune_old_candidates(settings: Settings, keep: Path) -> list[str]:
+    """Delete other dates' candidates once a newer snapshot is published.
+
+    They are full copies of the marts: keeping them would keep erased viewers around
+    (DESIGN §7) and grow the disk without bound. The published candidate itself stays, for the
+    report; a failed run's candidate stays until the next publication, for debugging.
+    """
+    pruned = []
+    for path in settings.audit_dir.glob("candidate-*.duckdb*"):
+        if path.resolve() != keep.resolve() and _CANDIDATE_NAME.match(path.name.removesuffix(".wal")):
+            path.unlink(missing_ok=True)
+            pruned.append(path.name)
+    return sorted(pruned)
+
+
+def publish(settings: Settings, candidate_path: Path, require_audit: bool = True) -> Path:
+    """Atomically replace the published file with the audited candidate; return its path.
+
+    The candidate is copied to a temporary file in the published folder (same filesystem),
+    fsynced, renamed over the published file with ``os.replace`` and the folder fsynced, so a
+    crash leaves either the old or the new snapshot, never a partial one. The candidate stays
+    in audit/ for the report and for debugging.
+    """
+    started = time.monotonic()
+    candidate = Path(candidate_path)
+    if candidate.with_name(candidate.name + ".wal").exists():
+        raise PublishRefused(f"{candidate} has an open write-ahead log: not checkpointed")
+    received_date = _check_audited(settings, candidate) if require_audit else None
+    published = settings.published_path
+    published.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published.with_name(f".{published.name}.incoming-{os.getpid()}")
+    try:
+        with open(candidate, "rb") as source, open(tmp, "wb") as target:
+            shutil.copyfileobj(source, target, length=16 * 1024 * 1024)
+            target.flush()
+            os.fsync(target.fileno())
+        os.replace(tmp, published)
+        _fsync_dir(published.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+    pruned = _prune_old_candidates(settings, keep=candidate)
+    if received_date is not None:
+        write_json(
+            settings.run_dir(received_date) / PUBLISH_RECORD,
+            {
+                "received_date": received_date.isoformat(),
+                "published": str(published),
+                "candidate": str(candidate),
+                "bytes": published.stat().st_size,
+                "pruned_candidates": pruned,
+                "duration_s": round(time.monotonic() - started, 3),
+                "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            },
+        )
+    return published

@@ -1,0 +1,108 @@
+"""Builders for the quality tests: a small contract-shaped warehouse and raw partition."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta
+
+RUN_DATE = date(2026, 3, 10)
+VIEWERS = 40
+DAYS = 5
+
+
+def viewer_key(i: int) -> str:
+    return hashlib.sha256(f"viewer-{i}".encode()).hexdigest()
+
+
+def build_warehouse(path, viewers: int = VIEWERS, days: int = DAYS, run_date: date = RUN_DATE):
+    """A warehouse with every mart table, consistent and passing every expectation."""
+    import duckdb
+
+    from bingewatch.quality.suites import MART_DDL
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        for table, ddl in MART_DDL.items():
+            con.execute(f"create or replace table {table} ({ddl})")
+        rows = []
+        for i in range(viewers):
+            for d in range(days):
+                day = run_date - timedelta(days=d)
+                watch = 3600.0 + i * 10
+                start = datetime.combine(day, datetime.min.time()) + timedelta(hours=19)
+                rows.append(
+                    (
+                        viewer_key(i),
+                        "Europe/Berlin",
+                        day,
+                        86400,
+                        watch,
+                        watch - 600,
+                        600.0,
+                        0.0,
+                        1800.0,
+                        2,
+                        2,
+                        1,
+                        1,
+                        1,
+                        start,
+                        start + timedelta(seconds=watch),
+                    )
+                )
+        con.executemany(
+            "insert into viewer_days values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+        con.execute(
+            "insert into notable_viewers values (?, 'watch_hours_7d', null, 75.5, 70, ?, ?),"
+            " (?, 'title_streak', 'The Office', 18, 18, ?, ?)",
+            [
+                viewer_key(1),
+                run_date,
+                run_date - timedelta(days=6),
+                viewer_key(2),
+                run_date,
+                run_date - timedelta(days=17),
+            ],
+        )
+        con.execute("insert into public_title_streaks values ('The Office', 12), ('Dark', 10)")
+        for d in range(days):
+            day = run_date - timedelta(days=d)
+            con.execute("insert into run_accounting values (?, 1000, 950, 30, 20)", [day])
+            con.execute(
+                "insert into quarantine_reasons values (?, 'null_key', 15), (?, 'unknown_title', 5)",
+                [day, day],
+            )
+    return path
+
+
+RAW_SQL = """
+select
+    'e' || i::varchar as event_id,
+    'acct-' || (i % 7)::varchar as account_id,
+    'prof-' || (i % 11)::varchar as profile_id,
+    'sess-' || (i % 13)::varchar as playback_session_id,
+    'title-' || (i % 5)::varchar as title_id,
+    case when i % 50 = 0 then 'mystery' else 'heartbeat' end as event_type,
+    timestamp '2026-03-10 12:00:00' + to_seconds(i) as event_ts,
+    timestamp '2026-03-10 12:00:05' + to_seconds(i) as received_at,
+    (i * 1000)::bigint as media_offset_ms,
+    'Chrome' as device_type,
+    'DE' as country,
+    '10.0.0.1' as ip_address,
+    '1.2.3' as app_version,
+    false as autoplay
+from range({n}) as t(i)
+"""
+
+
+def write_raw_partition(settings, received_date=RUN_DATE, n=200, files=2, sql=RAW_SQL):
+    import duckdb
+
+    partition = settings.events_partition(received_date)
+    partition.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect() as con:
+        for part in range(files):
+            out = partition / f"part-{part}.parquet"
+            con.execute(f"copy ({sql.format(n=n)}) to '{out}' (format parquet)")
+    return partition

@@ -1,0 +1,193 @@
+"""Each corruption injected into the candidate blocks publication, names the failed
+expectation (exception and report), and leaves the previous publication byte-identical."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import timedelta
+
+import duckdb
+import pytest
+from quality_fixtures import RUN_DATE, VIEWERS, build_warehouse
+
+from bingewatch.publish import PublishRefused, publish, stage_candidate
+from bingewatch.quality import QualityGateFailed, validate_marts
+from bingewatch.report import write_report
+from bingewatch.settings import Settings
+
+NEXT_DATE = RUN_DATE + timedelta(days=1)
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def first_night(tmp_path_factory):
+    """A first, clean night: staged, audited and published (built once per module)."""
+    settings = Settings(tmp_path_factory.mktemp("first_night") / "data")
+    build_warehouse(settings.warehouse_path)
+    candidate = stage_candidate(settings, RUN_DATE)
+    summary = validate_marts(settings, candidate, RUN_DATE)
+    assert summary["success"], summary
+    publish(settings, candidate)
+    return settings
+
+
+@pytest.fixture
+def published(settings, first_night):
+    """A private copy of the first night's data dir; returns its published file."""
+    shutil.copytree(first_night.data_dir, settings.data_dir)
+    return settings.published_path
+
+
+def _next_night(settings, corruption_sql: list[str]):
+    """The next night's warehouse (one more day of data), then the corruption."""
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute(
+            "insert into viewer_days select viewer_key, time_zone, activity_date + 1, "
+            "day_length_s, watch_time_s, attended_s, unattended_s, night_watch_s, "
+            "longest_continuous_s, sessions, titles_started, episodes_completed, "
+            "distinct_series, devices, first_play_at + interval 1 day, "
+            "last_play_at + interval 1 day from viewer_days where activity_date = ?",
+            [RUN_DATE],
+        )
+        con.execute("insert into run_accounting values (?, 500, 480, 10, 10)", [NEXT_DATE])
+        con.execute("insert into quarantine_reasons values (?, 'null_key', 10)", [NEXT_DATE])
+        for statement in corruption_sql:
+            con.execute(statement)
+
+
+CORRUPTIONS = {
+    "duplicate_key": (
+        ["insert into viewer_days select * from viewer_days limit 1"],
+        "viewer_days.key_unique",
+    ),
+    "watch_time_above_day_length": (
+        [
+            "update viewer_days set watch_time_s = 90000, attended_s = 89400 "
+            "where rowid = (select min(rowid) from viewer_days)"
+        ],
+        "viewer_days.watch_time_within_day",
+    ),
+    "everyone_notable": (
+        [
+            f"insert into notable_viewers select distinct viewer_key, 'watch_hours_7d', null, 80, "
+            f"70, date '{NEXT_DATE}', date '{NEXT_DATE - timedelta(days=6)}' from viewer_days"
+        ],
+        "notable_share.within_bound",
+    ),
+    "profile_id_leaked": (
+        [
+            "alter table viewer_days add column profile_id varchar",
+            "update viewer_days set profile_id = 'prof-1'",
+        ],
+        "published.no_direct_identifiers",
+    ),
+    "row_count_collapse": (
+        [f"delete from viewer_days where activity_date < date '{RUN_DATE}'"],
+        "viewer_days.no_row_count_collapse",
+    ),
+    "accounting_does_not_add_up": (
+        [f"update run_accounting set clean_rows = clean_rows + 7 where received_date = date '{NEXT_DATE}'"],
+        "run_accounting.rows_reconcile",
+    ),
+    "raw_identifier_as_viewer_key": (
+        ["update viewer_days set viewer_key = 'prof-1' where rowid = (select min(rowid) from viewer_days)"],
+        "viewer_days.viewer_key_is_pseudonym",
+    ),
+    "unknown_rule": (
+        [
+            f"update notable_viewers set rule = 'binge_o_meter' "
+            f"where activity_date = date '{RUN_DATE}' and rule = 'title_streak'"
+        ],
+        "notable_viewers.rule_allowed",
+    ),
+    "small_public_group": (
+        ["insert into public_title_streaks values ('Obscure Show', 2)"],
+        "public_title_streaks.min_group_size",
+    ),
+}
+
+
+def test_clean_night_publishes(settings, published):
+    import json
+
+    summary = json.loads((settings.run_dir(RUN_DATE) / "marts.json").read_text())
+    assert summary["success"] and summary["checked"] >= 40 and not summary["blocking_failures"]
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from viewer_days").fetchone()[0] == VIEWERS * 5
+    assert not list(settings.audit_dir.glob("*.wal"))
+
+
+@pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))
+def test_corruption_blocks_publication(settings, published, corruption):
+    statements, expected_name = CORRUPTIONS[corruption]
+    before = sha256(published)
+    _next_night(settings, statements)
+    candidate = stage_candidate(settings, NEXT_DATE)
+
+    with pytest.raises(QualityGateFailed) as failure:
+        validate_marts(settings, candidate, NEXT_DATE)
+    assert expected_name in str(failure.value)
+    assert expected_name in failure.value.record["blocking_failures"]
+
+    # The DAG would stop here; even if publish were called, it refuses the failed candidate.
+    with pytest.raises(PublishRefused):
+        publish(settings, candidate)
+    assert sha256(published) == before
+
+    page = write_report(settings, NEXT_DATE).read_text()
+    assert expected_name in page
+    assert "Nothing published" in page
+
+
+def test_candidate_changed_after_audit_is_refused(settings, published):
+    _next_night(settings, [])
+    candidate = stage_candidate(settings, NEXT_DATE)
+    validate_marts(settings, candidate, NEXT_DATE)
+    before = sha256(published)
+    with duckdb.connect(str(candidate)) as con:
+        con.execute("delete from notable_viewers")
+    with pytest.raises(PublishRefused):
+        publish(settings, candidate)
+    assert sha256(published) == before
+
+
+def test_second_clean_night_replaces_publication(settings, published):
+    _next_night(settings, [])
+    candidate = stage_candidate(settings, NEXT_DATE)
+    validate_marts(settings, candidate, NEXT_DATE)
+    publish(settings, candidate)
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        assert con.execute("select max(activity_date) from viewer_days").fetchone()[0] == NEXT_DATE
+    # The older candidate is pruned (erasures must not survive in retained copies).
+    assert sorted(p.name for p in settings.audit_dir.glob("candidate-*")) == [candidate.name]
+
+
+def test_stage_candidate_is_fresh_and_needs_the_tables(settings):
+    warehouse = build_warehouse(settings.warehouse_path)
+    first = stage_candidate(settings, RUN_DATE)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from notable_viewers")
+    second = stage_candidate(settings, RUN_DATE)
+    assert first == second
+    with duckdb.connect(str(second), read_only=True) as con:
+        assert con.execute("select count(*) from notable_viewers").fetchone()[0] == 0
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table run_accounting")
+    with pytest.raises(LookupError, match="run_accounting"):
+        stage_candidate(settings, RUN_DATE)
+
+
+def test_missing_candidate_fails_with_a_record(settings):
+    with pytest.raises(QualityGateFailed, match="candidate.exists"):
+        validate_marts(settings, settings.audit_dir / "candidate-2026-03-10.duckdb", RUN_DATE)
+    assert (settings.run_dir(RUN_DATE) / "marts.json").is_file()
+
+
+def test_fixture_builder_is_consistent(tmp_path):
+    path = build_warehouse(tmp_path / "w.duckdb", viewers=3, days=2)
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("select count(*) from viewer_days").fetchone()[0] == 6

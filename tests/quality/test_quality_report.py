@@ -1,0 +1,98 @@
+"""The run report: self-contained HTML with the key numbers, for good and failed runs."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from quality_fixtures import RUN_DATE, write_raw_partition
+
+from bingewatch.publish import publish, stage_candidate
+from bingewatch.quality import validate_marts, validate_raw_batch
+from bingewatch.report import write_report
+
+REMOTE_URL = re.compile(r"url\(\s*['\"]?https?://", re.IGNORECASE)
+REMOTE = re.compile(r"<(script|link|img)[^>]+(src|href)=\"https?://", re.IGNORECASE)
+
+
+def test_report_of_a_published_run(settings, warehouse, monkeypatch):
+    monkeypatch.setenv("BINGEWATCH_DATA_DOCS", "1")
+    write_raw_partition(settings)
+    validate_raw_batch(settings, RUN_DATE)
+    candidate = stage_candidate(settings, RUN_DATE)
+    validate_marts(settings, candidate, RUN_DATE)
+    publish(settings, candidate)
+    page = write_report(settings, RUN_DATE)
+    text = page.read_text()
+    assert "PUBLISHED" in text
+    for number in ("1,000", "950", "30", "20"):  # raw, clean, duplicates, quarantined
+        assert f">{number}<" in text
+    assert "null_key" in text and "unknown_title" in text
+    assert "watch_hours_7d" in text and "title_streak" in text
+    assert "<svg" in text and "viewer_days.key_unique" in text
+    assert "raw.event_type_known" in text  # the warning is shown
+    assert "data_docs/index.html" in text
+    assert not REMOTE.search(text)
+    index = (settings.reports_dir / "index.html").read_text()
+    assert f"{RUN_DATE}.html" in index
+    # Data Docs were built into reports/data_docs and made to render offline.
+    docs = list((settings.reports_dir / "data_docs").rglob("*.html"))
+    assert docs and not any(REMOTE.search(p.read_text()) for p in docs)
+    styles = list((settings.reports_dir / "data_docs").rglob("*.css"))
+    assert not any(REMOTE_URL.search(p.read_text()) for p in docs + styles)
+
+
+def test_report_when_nothing_ran(settings):
+    day = RUN_DATE + timedelta(days=3)
+    text = write_report(settings, day).read_text()
+    assert "FAILED" in text and "Nothing published" in text
+    assert "Not run." in text
+
+
+def test_report_when_the_raw_gate_failed(settings):
+    import pytest
+
+    from bingewatch.quality import QualityGateFailed
+
+    partition = write_raw_partition(settings)
+    (partition / "part-9.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(QualityGateFailed):
+        validate_raw_batch(settings, RUN_DATE)
+    text = write_report(settings, RUN_DATE).read_text()
+    assert "raw batch gate failed" in text and "raw.files_readable" in text
+    assert "Nothing published" in text
+
+
+def test_trend_charts_cover_recent_runs(settings):
+    from bingewatch.quality.gates import write_json
+
+    for back, rows in [(3, 900), (2, 1100), (1, 1000)]:
+        day = RUN_DATE - timedelta(days=back)
+        write_json(settings.run_dir(day) / "report.json", {
+            "received_date": day.isoformat(), "status": "published", "summary": "ok",
+            "raw_rows": rows, "quarantined_rows": 10, "blocking_failures": 0,
+        })  # fmt: skip
+    text = write_report(settings, RUN_DATE).read_text()
+    raw_chart = text[text.index("raw rows") : text.index("</svg>", text.index("raw rows"))]
+    assert raw_chart.count("<rect") == 3  # three earlier runs; this run has no raw record
+    assert "<title>2026-03-08: 1100</title>" in raw_chart
+    index = (settings.reports_dir / "index.html").read_text()
+    assert index.count("<tr class=") == 4
+
+
+def test_a_rerun_does_not_inherit_the_previous_attempt(settings, warehouse):
+    """Published on the first attempt; the rerun fails at the raw gate: the page says so."""
+    import pytest
+
+    from bingewatch.quality import QualityGateFailed
+
+    write_raw_partition(settings)
+    validate_raw_batch(settings, RUN_DATE)
+    candidate = stage_candidate(settings, RUN_DATE)
+    validate_marts(settings, candidate, RUN_DATE)
+    publish(settings, candidate)
+    (settings.events_partition(RUN_DATE) / "part-0.parquet").write_bytes(b"garbage")
+    with pytest.raises(QualityGateFailed):
+        validate_raw_batch(settings, RUN_DATE)
+    text = write_report(settings, RUN_DATE).read_text()
+    assert "raw batch gate failed" in text and "PUBLISHED" not in text

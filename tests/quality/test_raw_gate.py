@@ -1,0 +1,106 @@
+"""The raw-batch gate on partition D: schema drift and unreadable files block, the rest warns."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from quality_fixtures import RAW_SQL, RUN_DATE, write_raw_partition
+
+from bingewatch.quality import QualityGateFailed, validate_raw_batch
+from bingewatch.quality.gates import write_json
+
+
+def test_good_partition_passes_with_event_type_warning(settings):
+    write_raw_partition(settings)
+    summary = validate_raw_batch(settings, RUN_DATE)
+    assert summary["success"] and summary["row_count"] == 400 and summary["files"] == 2
+    assert summary["warning_failures"] == ["raw.event_type_known"]
+    json.dumps(summary)  # an XCom
+    record = json.loads((settings.run_dir(RUN_DATE) / "raw_batch.json").read_text())
+    checks = {c["name"]: c for c in record["checks"]}
+    assert {"raw.columns_and_types", "raw.non_empty"} <= set(checks)
+    assert checks["raw.received_at_in_partition"]["success"]
+    assert checks["raw.received_at_in_partition"]["unexpected_count"] == 0
+
+
+def test_rows_received_outside_the_partition_warn(settings):
+    write_raw_partition(settings, received_date=RUN_DATE + timedelta(days=1))
+    summary = validate_raw_batch(settings, RUN_DATE + timedelta(days=1))
+    assert "raw.received_at_in_partition" in summary["warning_failures"]
+
+
+@pytest.mark.parametrize(
+    ("drift", "sql"),
+    [
+        ("missing column", RAW_SQL.replace("'10.0.0.1' as ip_address,", "")),
+        (
+            "changed type",
+            RAW_SQL.replace(
+                "(i * 1000)::bigint as media_offset_ms", "(i * 1000)::varchar as media_offset_ms"
+            ),
+        ),
+    ],
+)
+def test_schema_drift_blocks(settings, drift, sql):
+    write_raw_partition(settings, sql=sql)
+    with pytest.raises(QualityGateFailed, match="raw.columns_and_types"):
+        validate_raw_batch(settings, RUN_DATE)
+    record = json.loads((settings.run_dir(RUN_DATE) / "raw_batch.json").read_text())
+    failed = next(c for c in record["checks"] if c["name"] == "raw.columns_and_types")
+    assert failed["partial_unexpected_list"], drift  # the record names the drifted column
+    assert any(name in str(failed["partial_unexpected_list"]) for name in ("ip_address", "media_offset_ms"))
+
+
+def test_extra_column_only_warns(settings):
+    write_raw_partition(
+        settings, sql=RAW_SQL.replace("false as autoplay", "false as autoplay, 'x' as new_field")
+    )
+    summary = validate_raw_batch(settings, RUN_DATE)
+    assert "raw.no_extra_columns" in summary["warning_failures"]
+
+
+def test_empty_partition_warns(settings):
+    settings.events_partition(RUN_DATE).mkdir(parents=True)
+    summary = validate_raw_batch(settings, RUN_DATE)
+    assert summary["success"] and summary["row_count"] == 0
+    assert "raw.non_empty" in summary["warning_failures"]
+
+
+def test_missing_partition_blocks(settings):
+    with pytest.raises(QualityGateFailed, match="raw.partition_exists"):
+        validate_raw_batch(settings, RUN_DATE)
+
+
+def test_corrupt_parquet_blocks(settings):
+    partition = write_raw_partition(settings)
+    (partition / "part-9.parquet").write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(QualityGateFailed, match="raw.files_readable") as failure:
+        validate_raw_batch(settings, RUN_DATE)
+    assert "part-9.parquet" in json.dumps(failure.value.record) or (
+        "part-9.parquet" in (settings.run_dir(RUN_DATE) / "raw_batch.json").read_text()
+    )
+
+
+def test_volume_against_recent_runs_warns(settings):
+    for back in range(1, 4):
+        day = RUN_DATE - timedelta(days=back)
+        write_json(settings.run_dir(day) / "raw_batch.json", {"row_count": 100_000})
+    write_raw_partition(settings)
+    summary = validate_raw_batch(settings, RUN_DATE)
+    assert summary["volume_bounds"]["recent_median"] == 100_000
+    assert "raw.volume_vs_recent_runs" in summary["warning_failures"]
+
+
+def test_corrupt_pages_behind_a_valid_footer_block(settings):
+    """Metadata reads fine, the data does not: the expectations error, and errors block."""
+    partition = write_raw_partition(settings, files=1)
+    path = partition / "part-0.parquet"
+    data = bytearray(path.read_bytes())
+    data[100:2000] = b"\xab" * 1900
+    path.write_bytes(bytes(data))
+    with pytest.raises(QualityGateFailed, match="could not run"):
+        validate_raw_batch(settings, RUN_DATE)
+    record = json.loads((settings.run_dir(RUN_DATE) / "raw_batch.json").read_text())
+    assert any(c["exception"] for c in record["checks"] if not c["success"])
