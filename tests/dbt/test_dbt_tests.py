@@ -22,7 +22,7 @@ def test_dbt_unit_tests_pass(copy_of_tiny_run):
         extra_args=["--select", "test_type:unit"],
         echo=None,
     )
-    assert summary["statuses"].get("pass", 0) >= 11
+    assert summary["statuses"].get("pass", 0) >= 12
     assert summary["failed"] == []
 
 

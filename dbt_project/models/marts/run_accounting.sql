@@ -23,6 +23,19 @@ quarantined as (
 
 ),
 
+run_dates as (
+
+    -- Every arrival date of the run, so an empty partition still gets its (zero) row.
+    select
+        cast({{ dbt.dateadd('day', 'day_offsets.day_offset', run_start_date()) }} as date)
+            as received_date
+
+    from {{ day_offsets(3660) }} as day_offsets
+    where day_offsets.day_offset
+        <= {{ dbt.datediff(run_start_date(), run_end_date(), 'day') }}
+
+),
+
 raw_counts as (
 
     select
@@ -84,19 +97,21 @@ duplicate_counts as (
 final as (
 
     select
-        raw_counts.received_date,
-        raw_counts.raw_rows,
+        run_dates.received_date,
+        coalesce(raw_counts.raw_rows, 0) as raw_rows,
         coalesce(clean_counts.clean_rows, 0) as clean_rows,
         coalesce(duplicate_counts.duplicate_rows, 0) as duplicate_rows,
         coalesce(quarantined_counts.quarantined_rows, 0) as quarantined_rows
 
-    from raw_counts
+    from run_dates
+    left join raw_counts
+        on run_dates.received_date = raw_counts.received_date
     left join clean_counts
-        on raw_counts.received_date = clean_counts.received_date
+        on run_dates.received_date = clean_counts.received_date
     left join duplicate_counts
-        on raw_counts.received_date = duplicate_counts.received_date
+        on run_dates.received_date = duplicate_counts.received_date
     left join quarantined_counts
-        on raw_counts.received_date = quarantined_counts.received_date
+        on run_dates.received_date = quarantined_counts.received_date
 
 )
 
