@@ -22,9 +22,17 @@ help:
 	@echo "make test   install and run the whole test suite"
 	@echo "make lint   ruff"
 
+# uv comes from PyPI through pip: into a small venv, or, where the venv module is missing
+# (Debian without python3-venv), into a plain folder.
 $(UV):
-	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@echo "Bootstrapping uv $(UV_VERSION) into $(TOOLS)/ ..."
+	@if $(PYTHON) -m venv $(TOOLS) >/dev/null 2>&1; then \
+		$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); \
+	else \
+		rm -rf $(TOOLS) && $(PYTHON) -m pip install --quiet --disable-pip-version-check \
+			--target $(TOOLS) uv==$(UV_VERSION); \
+	fi
+	@test -x $(UV) || { echo "could not install uv into $(TOOLS)" >&2; exit 1; }
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
