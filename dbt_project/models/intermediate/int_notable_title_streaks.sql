@@ -16,22 +16,41 @@ streaks as (
 
 ),
 
-notable as (
+qualifying as (
 
     select
         streaks.profile_id,
-        'title_streak' as rule,
-        streaks.show_title as evidence,
-        cast(streaks.streak_days as double) as metric_value,
-        cast({{ var('title_streak_days') }} as double) as threshold,
+        streaks.show_title,
+        streaks.streak_days,
+        streaks.streak_started_date,
         streaks.activity_date,
-        streaks.streak_started_date as window_start_date
+        -- One row per viewer and day: the longest streak running that day.
+        row_number() over (
+            partition by streaks.profile_id, streaks.activity_date
+            order by streaks.streak_days desc, streaks.show_title
+        ) as streak_rank
 
     from streaks
     inner join scope
         on streaks.profile_id = scope.profile_id
     where streaks.activity_date >= scope.recompute_from_date
         and streaks.streak_days >= {{ var('title_streak_days') }}
+
+),
+
+notable as (
+
+    select
+        profile_id,
+        'title_streak' as rule,
+        show_title as evidence,
+        cast(streak_days as double) as metric_value,
+        cast({{ var('title_streak_days') }} as double) as threshold,
+        activity_date,
+        streak_started_date as window_start_date
+
+    from qualifying
+    where streak_rank = 1
 
 )
 
