@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -40,6 +41,8 @@ def configure_airflow_environment(settings: Settings) -> Path:
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
+    # dag.test() runs tasks through an in-process API client that warns about its own httpx use.
+    warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
     os.environ["BINGEWATCH_DATA_DIR"] = str(settings.data_dir)
     return airflow_home
 
