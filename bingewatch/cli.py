@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("path", type=Path, help="an export CSV file or the folder holding them")
     imp.add_argument("--time-zone", default="UTC", help="the viewer's IANA time zone (default: UTC)")
+    imp.add_argument(
+        "--account-id",
+        default=None,
+        help="account id to file the export under; one per person sharing a data dir",
+    )
 
     commands.add_parser(
         "summary",
@@ -153,15 +158,15 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_import_netflix(settings: Settings, args: argparse.Namespace) -> int:
     if not args.path.exists():
         raise UserError(f"no such file or folder: {args.path}")
-    from bingewatch.importers import NetflixImportError, import_netflix
+    from bingewatch.importers import NetflixImportError, format_summary, import_netflix
 
     try:
-        summary = import_netflix(args.path, settings.data_dir, time_zone=args.time_zone)
+        summary = import_netflix(
+            args.path, settings.data_dir, time_zone=args.time_zone, account_id=args.account_id
+        )
     except NetflixImportError as error:
         raise UserError(str(error)) from None
-    print(f"Imported into {settings.raw_dir}:")
-    for name, value in summary.items():
-        print(f"  {name}: {value}")
+    print(format_summary(summary))
     return 0
 
 

@@ -1,0 +1,307 @@
+"""import_netflix: one call that reads a Netflix export (file or folder) and writes raw data.
+
+Order of work, so nothing is ever half-imported: find the files, decode and validate every row
+of every file, build all output rows in memory, write them to a staging folder, and only then
+move them into place. Any malformed input raises NetflixImportError before the first write.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+from . import playback_events, viewing_activity, viewing_history
+from .csvfile import (
+    EXPORT_NAMES,
+    PLAYBACK_EVENTS,
+    VIEWING_ACTIVITY,
+    VIEWING_HISTORY,
+    ExportFile,
+    expected_headers_text,
+    read_export,
+    sniff,
+)
+from .errors import NetflixImportError
+from .fields import clean
+from .model import FormatResult, TitleEvidence, profile_id_for, stable_hash
+from .writer import (
+    ERASURE_FILE,
+    ERASURE_SCHEMA,
+    EVENTS_DIR,
+    EVENTS_SCHEMA,
+    PROFILES_FILE,
+    PROFILES_SCHEMA,
+    TITLES_FILE,
+    TITLES_SCHEMA,
+    StagedWrite,
+    events_file_name,
+    read_rows,
+)
+
+DEFAULT_ACCOUNT_ID = "netflix-export"
+# Names zoneinfo accepts that are not places: their meaning depends on the machine.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+def _check_time_zone(time_zone: str) -> str:
+    """The IANA zone name, or NetflixImportError (``localtime`` and file paths are not zones)."""
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+        known = zoneinfo.available_timezones()
+        if (known and time_zone not in known) or time_zone in _NOT_ZONES:
+            raise ValueError(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise NetflixImportError(
+            f"time zone {time_zone!r} is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)"
+        ) from None
+    return time_zone
+
+
+def _discover(path: Path) -> tuple[list[tuple[Path, str]], list[str]]:
+    """(export files with their labels, ignored CSV files) for a file or a folder."""
+    if path.is_file():
+        return [(path, path.name)], []
+    if not path.is_dir():
+        raise NetflixImportError(f"{path}: no such file or folder")
+    found, ignored = [], []
+    for candidate in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".csv"):
+        label = candidate.relative_to(path).as_posix()
+        if sniff(candidate, label) is None:
+            ignored.append(label)
+        else:
+            found.append((candidate, label))
+    if not found:
+        raise NetflixImportError(
+            f"{path}: no Netflix export found in this folder (searched {len(ignored)} CSV file(s)). "
+            f"Expected one of: {expected_headers_text()}"
+        )
+    return found, ignored
+
+
+def _merge_titles(results: list[FormatResult]) -> dict[str, TitleEvidence]:
+    merged: dict[str, TitleEvidence] = {}
+    for result in results:
+        for title_id, evidence in result.titles.items():
+            into = merged.setdefault(title_id, TitleEvidence(evidence.parsed))
+            into.max_bookmark_s = max(into.max_bookmark_s, evidence.max_bookmark_s)
+            into.max_duration_s = max(into.max_duration_s, evidence.max_duration_s)
+            into.max_media_offset_ms = max(into.max_media_offset_ms, evidence.max_media_offset_ms)
+    return merged
+
+
+def _title_rows(titles: dict[str, TitleEvidence], existing: list[dict]) -> list[dict]:
+    """This import's titles merged into the earlier imports' (largest runtime estimate wins)."""
+    rows = {row["title_id"]: row for row in existing}
+    for title_id, evidence in titles.items():
+        p = evidence.parsed
+        runtime = evidence.runtime_s()
+        earlier = rows.get(title_id, {}).get("runtime_s")
+        if earlier is not None and (runtime is None or earlier > runtime):
+            runtime = earlier
+        rows[title_id] = {
+            "title_id": title_id,
+            "title_type": p.title_type,
+            "series_id": p.series_id,
+            "series_title": p.series_title,
+            "season_number": p.season_number,
+            "episode_number": p.episode_number,
+            "title": p.title,
+            "runtime_s": runtime,
+            "release_date": None,
+        }
+    return [rows[k] for k in sorted(rows)]
+
+
+def import_netflix(
+    path: Path, data_dir: Path, *, time_zone: str = "UTC", account_id: str | None = None
+) -> dict:
+    """Import a Netflix export (a CSV file or a folder searched recursively) into ``data_dir/raw``.
+
+    Writes playback events per arrival date (the UTC date the viewing happened), the profiles
+    (with ``time_zone``, which exports do not record) and the titles, as docs/importing.md
+    describes. Re-importing replaces this account's earlier import. Raises NetflixImportError
+    (naming file, line and reason) before writing anything when an input is malformed.
+    Returns a summary dict: files, rows read, sessions and events written, skipped rows by
+    reason, profiles, titles and arrival dates.
+    """
+    path, data_dir = Path(path), Path(data_dir)
+    _check_time_zone(time_zone)
+    account = (account_id if account_id is not None else DEFAULT_ACCOUNT_ID).strip()
+    if not account:
+        raise NetflixImportError("account id is empty")
+    account_hash = stable_hash(account, length=12)
+
+    # 1. read and validate everything
+    found, ignored = _discover(path)
+    exports: list[ExportFile] = [read_export(p, label) for p, label in found]
+    by_format = {fmt: [e for e in exports if e.format == fmt] for fmt in EXPORT_NAMES}
+    activity, traced, history = FormatResult(), FormatResult(), FormatResult()
+    seen: set = set()
+    for export in by_format[VIEWING_ACTIVITY]:
+        viewing_activity.parse(export, account, activity, seen)
+    activity_profiles = frozenset(
+        name for e in by_format[VIEWING_ACTIVITY] for _, row in e.rows if (name := clean(row["Profile Name"]))
+    )
+    seen = set()
+    for export in by_format[PLAYBACK_EVENTS]:
+        playback_events.parse(export, account, traced, seen, skip_profiles=activity_profiles)
+    history_dates: list[date] = []
+    for export in by_format[VIEWING_HISTORY]:
+        viewing_history.parse(export, history, history_dates)
+
+    # 2. build the output rows
+    sessions = activity.sessions + traced.sessions
+    # Events as tuples in EVENTS_SCHEMA's column order: a long export has millions of them.
+    partitions: dict[date, list[tuple]] = {}
+    for session in sessions:
+        profile_id = profile_id_for(account, session.profile_name)
+        # The pipeline orders a session's events by event_ts, then event_id: ids that end in
+        # the event's position keep the export's order for events at the same instant.
+        id_prefix = "nf-ev-" + stable_hash(session.playback_session_id, length=20) + "-"
+        for seq, event in enumerate(session.events):
+            partitions.setdefault(event.event_ts.date(), []).append(
+                (
+                    f"{id_prefix}{seq:06d}",  # event_id
+                    account,
+                    profile_id,
+                    session.playback_session_id,
+                    session.title_id,
+                    event.event_type,
+                    event.event_ts,
+                    event.event_ts,  # received_at: a live client sends each event as it happens
+                    event.media_offset_ms,
+                    session.device_type,
+                    session.country,
+                    None,  # ip_address: not in any export
+                    session.app_version,
+                    session.autoplay,
+                )
+            )
+    if partitions:  # every day in the range gets a partition (the nightly run expects one per day)
+        day, last = min(partitions), max(partitions)
+        while day <= last:
+            partitions.setdefault(day, [])
+            day += timedelta(days=1)
+    for rows in partitions.values():
+        rows.sort(key=lambda r: (r[7], r[3], r[0]))  # received_at, session, event_id
+
+    profile_rows = []
+    session_counts = Counter(s.profile_name for s in sessions)
+    for result in (activity, traced):
+        for name, first_seen in result.profile_first_seen.items():
+            countries = result.profile_countries.get(name, Counter())
+            for other in (activity, traced):
+                if other is not result:
+                    countries = countries + other.profile_countries.get(name, Counter())
+            country = sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if countries else None
+            profile_rows.append(
+                {
+                    "profile_id": profile_id_for(account, name),
+                    "account_id": account,
+                    "time_zone": time_zone,
+                    "country": country,
+                    "created_at": first_seen,
+                    "analytics_opt_out": False,
+                    "_name": name,
+                }
+            )
+    by_profile: dict[str, dict] = {}
+    for row in profile_rows:  # a profile seen in both formats: its earliest sighting
+        kept = by_profile.get(row["profile_id"])
+        if kept is None or row["created_at"] < kept["created_at"]:
+            by_profile[row["profile_id"]] = row
+    titles = _merge_titles([activity, traced, history])
+
+    # 3. write to staging, then move into place
+    imports_events = bool(by_format[VIEWING_ACTIVITY] or by_format[PLAYBACK_EVENTS])
+    file_name = events_file_name(account_hash)
+    events_root = data_dir / EVENTS_DIR
+    earlier_event_files = (
+        sorted(p.relative_to(data_dir) for p in events_root.glob(f"received_date=*/{file_name}"))
+        if imports_events and events_root.is_dir()
+        else []
+    )
+    new_event_files = [EVENTS_DIR / f"received_date={d.isoformat()}" / file_name for d in sorted(partitions)]
+    rewritten = set(new_event_files)
+    stale = [p for p in earlier_event_files if p not in rewritten]
+
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise NetflixImportError(f"cannot create the data directory {data_dir}: {error}") from None
+    staged = StagedWrite(data_dir)
+    try:
+        for day in sorted(partitions):
+            staged.write_tuples(
+                EVENTS_DIR / f"received_date={day.isoformat()}" / file_name, partitions[day], EVENTS_SCHEMA
+            )
+        if by_profile:
+            existing = [
+                r
+                for r in read_rows(data_dir / PROFILES_FILE, PROFILES_SCHEMA)
+                if r["profile_id"] not in by_profile
+            ]
+            ours = [{k: v for k, v in r.items() if k != "_name"} for r in by_profile.values()]
+            staged.write(
+                PROFILES_FILE, sorted(existing + ours, key=lambda r: r["profile_id"]), PROFILES_SCHEMA
+            )
+        if titles:
+            staged.write(
+                TITLES_FILE,
+                _title_rows(titles, read_rows(data_dir / TITLES_FILE, TITLES_SCHEMA)),
+                TITLES_SCHEMA,
+            )
+        erasure_dir = data_dir / ERASURE_FILE.parent
+        if not (erasure_dir.is_dir() and any(erasure_dir.glob("*.parquet"))):
+            staged.write(ERASURE_FILE, [], ERASURE_SCHEMA)
+        staged.commit(remove=stale)
+    except OSError as error:
+        staged.abort()
+        raise NetflixImportError(f"cannot write the import under {data_dir}: {error}") from None
+    except BaseException:
+        staged.abort()
+        raise
+
+    skipped = Counter()
+    notes = Counter()
+    for result in (activity, traced, history):
+        skipped.update(result.skipped)
+        notes.update(result.notes)
+    return {
+        "account_id": account,
+        "time_zone": time_zone,
+        "data_dir": str(data_dir),
+        "files": [
+            {
+                "path": str(e.path),
+                "format": e.format,
+                "export": EXPORT_NAMES[e.format],
+                "encoding": e.encoding,
+                "rows": len(e.rows),
+            }
+            for e in exports
+        ],
+        "files_ignored": ignored,
+        "rows_read": activity.rows_read + traced.rows_read + history.rows_read,
+        "sessions_written": len(sessions),
+        "events_written": sum(len(rows) for rows in partitions.values()),
+        "rows_skipped": dict(sorted(skipped.items())),
+        "history_without_duration": skipped.get("history_without_duration", 0),
+        "history_dates": (
+            {"first": min(history_dates).isoformat(), "last": max(history_dates).isoformat()}
+            if history_dates
+            else None
+        ),
+        "profiles": [
+            {"profile_name": r["_name"], "profile_id": pid, "sessions": session_counts[r["_name"]]}
+            for pid, r in sorted(by_profile.items(), key=lambda kv: kv[1]["_name"])
+        ],
+        "titles": len(titles),
+        "arrival_dates": [d.isoformat() for d in sorted(partitions)],
+        "arrival_dates_with_events": sum(1 for rows in partitions.values() if rows),
+        "files_written": [p.as_posix() for p in staged.files],
+        "files_removed": [p.as_posix() for p in stale],
+        "notes": dict(sorted(notes.items())),
+    }

@@ -1,0 +1,47 @@
+"""A readable text version of import_netflix's summary, for the command line."""
+
+from __future__ import annotations
+
+
+def format_summary(summary: dict) -> str:
+    """Lines a person reads after an import: what was read, written, skipped, and what next."""
+    lines = [
+        f"Imported {len(summary['files'])} file(s) into {summary['data_dir']} "
+        f"(account {summary['account_id']}, time zone {summary['time_zone']}):"
+    ]
+    for f in summary["files"]:
+        lines.append(f"  {f['path']}: {f['export']} format, {f['rows']} row(s)")
+    if summary["files_ignored"]:
+        lines.append(f"  ignored (not a Netflix export): {', '.join(summary['files_ignored'])}")
+    lines.append(
+        f"Rows read: {summary['rows_read']}; sessions written: {summary['sessions_written']}; "
+        f"events written: {summary['events_written']}"
+    )
+    if summary["rows_skipped"]:
+        skipped = ", ".join(f"{reason} {count}" for reason, count in summary["rows_skipped"].items())
+        lines.append(f"Rows skipped: {skipped}")
+    if summary["history_without_duration"]:
+        dates = summary["history_dates"] or {}
+        lines.append(
+            f"NetflixViewingHistory rows imported as titles only (no watch time in that file): "
+            f"{summary['history_without_duration']} ({dates.get('first')} .. {dates.get('last')})"
+        )
+    if summary["profiles"]:
+        profiles = ", ".join(f"{p['profile_name']} ({p['sessions']} sessions)" for p in summary["profiles"])
+        lines.append(f"Profiles: {profiles}")
+    lines.append(f"Titles: {summary['titles']}")
+    dates = summary["arrival_dates"]
+    if dates:
+        lines.append(
+            f"Arrival dates: {dates[0]} .. {dates[-1]} ({len(dates)} day(s), "
+            f"{summary['arrival_dates_with_events']} with viewing)"
+        )
+    if summary["files_removed"]:
+        lines.append(f"Replaced an earlier import: {len(summary['files_removed'])} old file(s) removed")
+    for note, count in summary["notes"].items():
+        lines.append(f"Note: {note} ({count})")
+    if dates:
+        lines.append(
+            f"Next: bingewatch --data-dir {summary['data_dir']} run --start {dates[0]} --end {dates[-1]}"
+        )
+    return "\n".join(lines)
