@@ -37,6 +37,7 @@ def dbt_environment(settings: Settings, start: date, end: date) -> dict[str, str
             "DO_NOT_TRACK": "1",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "DBT_USE_COLORS": "False",
+            "DBT_VERSION_CHECK": "False",
             "DBT_LOG_PATH": str(settings.data_dir / "logs" / "dbt"),
             # Compiled SQL, partial-parse state and run results live beside the warehouse
             # they describe, so runs over different data directories never mix them.
