@@ -23,6 +23,22 @@ def profile_id_for(account_id: str, profile_name: str) -> str:
     return "nf-" + stable_hash(account_id, profile_name, length=16)
 
 
+class SessionIds:
+    """Stable playback_session_ids for one export file: a hash of the source format, profile,
+    start and title, numbered among identical rows so a newer export keeps the same ids."""
+
+    def __init__(self, source: str, account_id: str) -> None:
+        self.source = source
+        self.account_id = account_id
+        self.seen: dict[tuple, int] = {}
+
+    def next(self, profile_name: str, start: datetime, title_id: str) -> str:
+        key = (profile_name, start, title_id)
+        occurrence = self.seen[key] = self.seen.get(key, -1) + 1
+        profile_id = profile_id_for(self.account_id, profile_name)
+        return "nf-ps-" + stable_hash(self.source, profile_id, start.isoformat(), title_id, occurrence)
+
+
 @dataclass(slots=True)
 class Event:
     event_type: str

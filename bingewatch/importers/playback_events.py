@@ -20,7 +20,7 @@ from .csvfile import ExportFile
 from .dates import MixedDateOrder, add_ms, parse_timestamp, slash_order
 from .errors import at_line
 from .fields import clean, parse_country
-from .model import Event, FormatResult, Session, profile_id_for, stable_hash
+from .model import Event, FormatResult, Session, SessionIds
 from .titles import parse_title
 
 APP_VERSION = "netflix-export:PlaybackRelatedEvents"
@@ -124,7 +124,7 @@ def parse(
         order, _ = slash_order((line, row["Playback Start Utc Ts"]) for line, row in export.rows)
     except MixedDateOrder as error:
         raise at_line(label, error.line, f"Playback Start Utc Ts {error}") from None
-    occurrences: dict[tuple, int] = {}
+    session_ids = SessionIds("PlaybackRelatedEvents", account_id)
 
     for line, row in export.rows:
         result.rows_read += 1
@@ -174,12 +174,7 @@ def parse(
         if added:
             result.notes["heartbeats added between playtraces"] += added
 
-        key = (profile, start, parsed.title_id)
-        occurrence = occurrences[key] = occurrences.get(key, -1) + 1
-        profile_id = profile_id_for(account_id, profile)
-        session_id = "nf-ps-" + stable_hash(
-            "PlaybackRelatedEvents", profile_id, start.isoformat(), parsed.title_id, occurrence
-        )
+        session_id = session_ids.next(profile, start, parsed.title_id)
         result.sessions.append(
             Session(
                 playback_session_id=session_id,

@@ -21,7 +21,7 @@ from .dates import MixedDateOrder, add_ms, parse_timestamp, slash_order
 from .durations import parse_duration, two_part_mode
 from .errors import at_line
 from .fields import clean, parse_country
-from .model import Event, FormatResult, Session, profile_id_for, stable_hash
+from .model import Event, FormatResult, Session, SessionIds
 from .titles import parse_title
 
 HEARTBEAT_MS = 60_000
@@ -76,7 +76,7 @@ def parse(export: ExportFile, account_id: str, result: FormatResult, seen: set) 
         raise at_line(label, error.line, f"Start Time {error}") from None
     duration_mode = two_part_mode(row["Duration"] for _, row in export.rows)
     bookmark_mode = two_part_mode(row["Bookmark"] for _, row in export.rows)
-    occurrences: dict[tuple, int] = {}
+    session_ids = SessionIds("ViewingActivity", account_id)
 
     for line, row in export.rows:
         result.rows_read += 1
@@ -128,12 +128,7 @@ def parse(export: ExportFile, account_id: str, result: FormatResult, seen: set) 
 
         events = session_events(start, duration_s, bookmark_s, autoplay and interacted)
         evidence.max_media_offset_ms = max(evidence.max_media_offset_ms, events[-1].media_offset_ms)
-        key = (profile, start, parsed.title_id)
-        occurrence = occurrences[key] = occurrences.get(key, -1) + 1
-        profile_id = profile_id_for(account_id, profile)
-        session_id = "nf-ps-" + stable_hash(
-            "ViewingActivity", profile_id, start.isoformat(), parsed.title_id, occurrence
-        )
+        session_id = session_ids.next(profile, start, parsed.title_id)
         result.sessions.append(
             Session(
                 playback_session_id=session_id,
