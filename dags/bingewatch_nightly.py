@@ -17,7 +17,9 @@ Runs once per UTC arrival date (the run's logical date is the arrival date that 
    (with the reason and the report's path) if nothing was published.
 
 `max_active_runs=1`: the warehouse file has one writer. Heavy imports live inside the tasks.
-Paths come from `BINGEWATCH_DATA_DIR`; see README.md for backfills.
+A task's final failure calls `bingewatch.alerts` (recorded, logged, sent through the
+`bingewatch_alerts` connection when one exists). Paths come from `BINGEWATCH_DATA_DIR`;
+runbook (schedule, backfill, rerun, alerts): docs/operations.md.
 """
 
 from __future__ import annotations
@@ -31,12 +33,21 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 NOTABLE_VIEWERS = Asset("bingewatch://published/notable_viewers")
 RAW_WAIT_TIMEOUT_S = float(os.environ.get("BINGEWATCH_RAW_WAIT_TIMEOUT_S", 6 * 3600))
+# Base delay before a retry (tests shorten it); dbt_build backs off exponentially from it.
+RETRY_DELAY_S = float(os.environ.get("BINGEWATCH_RETRY_DELAY_S", 30))
 
 
 def _arrival_date(ds: str):
     from datetime import date
 
     return date.fromisoformat(ds)
+
+
+def _alert_on_failure(context) -> None:
+    """A task failed for good (retries used up): record and send an alert (bingewatch.alerts)."""
+    from bingewatch.alerts import on_task_failure
+
+    on_task_failure(context)
 
 
 def _settings():
@@ -52,7 +63,7 @@ def _settings():
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 0},
+    default_args={"retries": 0, "on_failure_callback": _alert_on_failure},
     doc_md=__doc__,
     tags=["bingewatch"],
 )
@@ -71,7 +82,7 @@ def bingewatch_nightly():
 
         return validate(_settings(), _arrival_date(ds))
 
-    @task(retries=2, retry_delay=timedelta(seconds=30), retry_exponential_backoff=True)
+    @task(retries=2, retry_delay=timedelta(seconds=RETRY_DELAY_S), retry_exponential_backoff=True)
     def dbt_build(raw_result: dict, ds=None) -> dict:
         """dbt build for the arrival date (retried: a transient failure rewrites the same rows)."""
         from bingewatch.transform import run_dbt
@@ -79,7 +90,7 @@ def bingewatch_nightly():
         day = _arrival_date(ds)
         return run_dbt(_settings(), day, day)
 
-    @task(retries=2, retry_delay=timedelta(seconds=10))
+    @task(retries=2, retry_delay=timedelta(seconds=RETRY_DELAY_S / 3))
     def stage_candidate(dbt_result: dict, ds=None) -> str:
         """Copy the publishable marts into a fresh audit file."""
         from bingewatch.publish import stage_candidate as stage

@@ -33,7 +33,7 @@ def test_dags_import_without_errors(dagbag):
 def test_tasks_run_in_write_audit_publish_order(dagbag):
     dag = dagbag.dags[DAG_ID]
     assert sorted(dag.task_ids) == sorted(EXPECTED_ORDER)
-    for upstream, downstream in zip(EXPECTED_ORDER, EXPECTED_ORDER[1:]):
+    for upstream, downstream in zip(EXPECTED_ORDER, EXPECTED_ORDER[1:], strict=False):
         assert dag.get_task(upstream).downstream_task_ids == {downstream}
 
 
