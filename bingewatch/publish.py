@@ -150,6 +150,10 @@ def publish(settings: Settings, candidate_path: Path, require_audit: bool = True
     received_date = _check_audited(settings, candidate) if require_audit else None
     published = settings.published_path
     published.parent.mkdir(parents=True, exist_ok=True)
+    # A publisher killed mid-copy leaves its temporary file behind; there is one writer at a
+    # time (max_active_runs=1), so any such file is stale.
+    for stale in published.parent.glob(f".{published.name}.incoming-*"):
+        stale.unlink(missing_ok=True)
     tmp = published.with_name(f".{published.name}.incoming-{os.getpid()}")
     try:
         with open(candidate, "rb") as source, open(tmp, "wb") as target:
