@@ -118,7 +118,7 @@ def _bar_chart(title: str, points: list[tuple[str, float | None]], highlight: st
     width, height, pad = 320, 90, 14
     values = [v for _, v in points if v is not None]
     top = max(values) if values else 0
-    bar_w = (width - 2 * pad) / max(len(points), 1)
+    bar_w = min((width - 2 * pad) / max(len(points), 1), 24)  # a lone run is a bar, not a block
     bars = []
     for i, (label, value) in enumerate(points):
         if value is None:
@@ -132,9 +132,13 @@ def _bar_chart(title: str, points: list[tuple[str, float | None]], highlight: st
         )
     axis = f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>'
     latest = next((v for label, v in points if label == highlight), None)
+
+    def number(value: float | None) -> str:
+        return f"{value:,}" if isinstance(value, int) else _e(value)
+
     return (
-        f'<figure class="chart"><figcaption>{_e(title)} <b>{_e(latest)}</b> '
-        f'<span class="muted">(max {_e(top)})</span></figcaption>'
+        f'<figure class="chart"><figcaption>{_e(title)} <b>{number(latest)}</b> '
+        f'<span class="muted">(max {number(top)})</span></figcaption>'
         f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'aria-label="{_e(title)}">{axis}{"".join(bars)}</svg></figure>'
     )
@@ -255,6 +259,7 @@ def write_report(settings: Settings, received_date: date) -> Path:
         "duplicate_rows": accounting.get("duplicates"),
         "quarantined_rows": accounting.get("quarantined"),
         "viewer_days_rows": numbers.get("viewer_days_rows"),
+        "viewer_days_recomputed": (records["marts"] or {}).get("viewer_days_recomputed"),
         "notable_viewers": numbers.get("notable_viewers"),
         "blocking_failures": len((records["raw"] or {}).get("blocking_failures", []))
         + len((records["marts"] or {}).get("blocking_failures", [])),
@@ -312,6 +317,7 @@ def write_report(settings: Settings, received_date: date) -> Path:
         ("raw_rows", "raw rows"),
         ("quarantined_rows", "quarantined rows"),
         ("viewer_days_rows", "viewer-day rows"),
+        ("viewer_days_recomputed", "viewer-days recomputed"),
         ("notable_viewers", "notable viewers"),
         ("validation_s", "validation seconds"),
         ("blocking_failures", "blocking failures"),

@@ -123,6 +123,9 @@ def _finish(
         "blocking_failures": [c["name"] for c in blocking],
         "warning_failures": [c["name"] for c in warnings],
         "duration_s": round(time.monotonic() - started, 3),
+        "started_at": (datetime.now(UTC) - timedelta(seconds=time.monotonic() - started)).isoformat(
+            timespec="milliseconds"
+        ),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "record": str(record_path),
         **extra,
@@ -141,13 +144,17 @@ def _finish(
 
 
 def _run_gx(
-    settings: Settings, checkpoint: str, urls: dict[str, str], parameters: dict[str, Any]
+    settings: Settings,
+    checkpoint: str,
+    urls: dict[str, str],
+    parameters: dict[str, Any],
+    timings: dict[str, float] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Run a checkpoint; a crash of GX itself becomes a failed blocking check (recorded)."""
     from bingewatch.quality.runner import run_checkpoint
 
     try:
-        return run_checkpoint(settings, checkpoint, urls, parameters)
+        return run_checkpoint(settings, checkpoint, urls, parameters, timings=timings)
     except Exception as error:  # the gate must fail closed, with a record, whatever broke
         log.exception("checkpoint %s did not run", checkpoint)
         check = _precheck(
@@ -161,8 +168,15 @@ def _run_gx(
 
 
 # --- raw batch ------------------------------------------------------------------------------
-def _volume_bounds(settings: Settings, received_date: date) -> tuple[int, int | None, int | None]:
-    """Row-count bounds from the recent runs' raw records: (min, max, median or None)."""
+def _volume_bounds(
+    settings: Settings, received_date: date, record_name: str = RAW_RECORD, key: str = "row_count"
+) -> tuple[int, int | None, int | None]:
+    """Bounds for a per-run volume from the recent runs' records: (min, max, median or None).
+
+    Uses ``key`` of ``runs/<earlier date>/<record_name>`` for up to VOLUME_HISTORY_RUNS earlier
+    runs; a run that recorded 0 (an empty day) or nothing is not history. Outside
+    [median / 2, median * 2] warns. No history, no bound.
+    """
     history = []
     if settings.runs_dir.is_dir():
         for run in sorted(settings.runs_dir.iterdir(), reverse=True):
@@ -170,9 +184,9 @@ def _volume_bounds(settings: Settings, received_date: date) -> tuple[int, int | 
                 run_date = date.fromisoformat(run.name)
             except ValueError:
                 continue
-            record = read_json(run / RAW_RECORD)
-            if run_date < received_date and record and record.get("row_count"):
-                history.append(record["row_count"])
+            record = read_json(run / record_name)
+            if run_date < received_date and record and record.get(key):
+                history.append(record[key])
             if len(history) == VOLUME_HISTORY_RUNS:
                 break
     if not history:
@@ -279,8 +293,14 @@ def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any
         "partition_ends_at": f"{(received_date + timedelta(days=1)).isoformat()} 00:00:00",
     }
     extra["volume_bounds"] = {"min": raw_min, "max": raw_max, "recent_median": median}
+    timings: dict[str, float] = {}
+    extra["timings"] = timings
     gx_checks, docs = _run_gx(
-        settings, RAW_CHECKPOINT, {"bingewatch_raw_batch_url": duckdb_url(batch_path)}, parameters
+        settings,
+        RAW_CHECKPOINT,
+        {"bingewatch_raw_batch_url": duckdb_url(batch_path)},
+        parameters,
+        timings,
     )
     checks.extend(gx_checks)
     extra["data_docs"] = docs
@@ -303,6 +323,31 @@ def previous_viewer_days_rows(settings: Settings) -> int | None:
     except duckdb.Error:
         log.warning("could not read viewer_days from %s", settings.published_path)
         return None
+
+
+RECONCILIATION_CHECK = "warehouse.sessions_reconcile_with_viewer_days"
+
+
+def _reconciliation_sample(settings: Settings, limit: int = 10) -> list[dict[str, Any]]:
+    """Up to ``limit`` mismatching sessions / viewer-days, read-only, only after a failure.
+
+    GX's SUMMARY results carry the count of unexpected rows but not the rows; the record and
+    the report should say which session or day does not add up.
+    """
+    import duckdb
+
+    from bingewatch.quality.suites import WATCH_TIME_RECONCILIATION
+
+    try:
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            cursor = con.execute(
+                f"{WATCH_TIME_RECONCILIATION} order by level, viewer_key, item limit {limit}"
+            )
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    except duckdb.Error:
+        log.warning("could not sample the reconciliation mismatches", exc_info=True)
+        return []
 
 
 def file_fingerprint(path: Path) -> dict[str, int]:
@@ -336,21 +381,47 @@ def validate_marts(settings: Settings, candidate_path: Path, received_date: date
 
     previous_rows = previous_viewer_days_rows(settings)
     min_ratio = _env_float("BINGEWATCH_MIN_ROW_RATIO", DEFAULT_MIN_ROW_RATIO)
+    recomputed_min, recomputed_max, recomputed_median = _volume_bounds(
+        settings, received_date, MARTS_RECORD, "viewer_days_recomputed"
+    )
     parameters = {
         "max_notable_share": _env_float("BINGEWATCH_MAX_NOTABLE_SHARE", DEFAULT_MAX_NOTABLE_SHARE),
         "min_group_size": int(_env_float("BINGEWATCH_MIN_GROUP_SIZE", DEFAULT_MIN_GROUP_SIZE)),
         "viewer_days_min_rows": math.ceil((previous_rows or 0) * min_ratio),
         "run_dates": [received_date.isoformat()],
+        "recomputed_min_rows": recomputed_min,
+        "recomputed_max_rows": recomputed_max,
     }
     extra["parameters"] = parameters
     extra["previous_viewer_days_rows"] = previous_rows
+    extra["recomputed_volume_bounds"] = {
+        "min": recomputed_min,
+        "max": recomputed_max,
+        "recent_median": recomputed_median,
+    }
+    extra["viewer_days_recomputed"] = None
+    timings: dict[str, float] = {}
+    extra["timings"] = timings
+    # The warehouse is opened read-only by GX for the reconciliation checks: validate_marts
+    # runs after dbt has finished writing it (one writer at a time, DESIGN §5).
     gx_checks, docs = _run_gx(
         settings,
         MARTS_CHECKPOINT,
-        {"bingewatch_candidate_url": duckdb_url(candidate_path)},
+        {
+            "bingewatch_candidate_url": duckdb_url(candidate_path),
+            "bingewatch_warehouse_url": duckdb_url(settings.warehouse_path),
+        },
         parameters,
+        timings,
     )
     checks.extend(gx_checks)
     extra["data_docs"] = docs
+    for check in gx_checks:
+        if check["name"] == RECONCILIATION_CHECK and not check["success"] and not check["exception"]:
+            check["unexpected_rows"] = _reconciliation_sample(settings)
+        if check["name"] == "warehouse.viewer_days_volume_vs_recent_runs" and isinstance(
+            check["observed_value"], int
+        ):
+            extra["viewer_days_recomputed"] = check["observed_value"]
     extra["candidate_fingerprint"] = file_fingerprint(candidate_path)
     return _finish("marts", settings, received_date, checks, started, extra)

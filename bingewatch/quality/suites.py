@@ -95,8 +95,20 @@ MART_DDL = {
     "quarantine_reasons": "received_date date, reason varchar, rows bigint",
 }
 
+# The dbt intermediate tables the warehouse reconciliation reads (only the columns it uses).
+# The real tables have more columns; authoring and the tests build these shapes.
+WAREHOUSE_DDL = {
+    "int_recompute_scope": "profile_id varchar, viewer_key varchar, recompute_from_date date",
+    "int_playback_sessions_classified": "playback_session_id varchar, profile_id varchar, "
+    "watch_ms bigint, local_start_date date, local_end_date date",
+    "int_viewing_segments_split": "playback_session_id varchar, stretch_number bigint, "
+    "profile_id varchar, watch_ms bigint, activity_date date",
+    "int_viewer_days_aggregated": "profile_id varchar, watch_ms bigint, activity_date date",
+}
+
 RAW_DATASOURCE = "raw_batch"
 CANDIDATE_DATASOURCE = "candidate"
+WAREHOUSE_DATASOURCE = "warehouse"
 RAW_CHECKPOINT = "raw_batch"
 MARTS_CHECKPOINT = "marts"
 
@@ -117,6 +129,94 @@ _VIEWER_DAY_DUPLICATES = (
     "and candidate.activity_date = suspects.activity_date "
     "group by all having count(*) > 1)"
 )
+
+
+# Sessions <-> viewer-days over tonight's recompute scope only (int_recompute_scope: the viewers
+# the run touched and the first local date it rewrote for each), so the cost follows the run.
+# Two levels, one row per mismatch:
+#   session:    a scoped session (it starts on or after recompute_from_date, so its whole span was
+#               recomputed) has watch_ms = the sum of its viewing segments;
+#   viewer_day: per (profile, activity_date >= recompute_from_date), the segments' watch_ms sum
+#               = int_viewer_days_aggregated.watch_ms (full outer join: a day on one side only
+#               is a mismatch too).
+# expected_ms is the finer side, observed_ms the coarser one. Rows name the viewer by viewer_key
+# and the session by its local start date, never by profile or session id: the failing rows end
+# up in runs/<D>/marts.json and the report.
+WATCH_TIME_RECONCILIATION = """
+select * from (
+    with
+    scope as (
+        select profile_id, viewer_key, recompute_from_date from int_recompute_scope
+    ),
+    scoped_sessions as (
+        select sessions.playback_session_id, sessions.profile_id, scope.viewer_key,
+            sessions.local_start_date, sessions.watch_ms
+        from int_playback_sessions_classified as sessions
+        inner join scope on sessions.profile_id = scope.profile_id
+        where sessions.local_start_date >= scope.recompute_from_date
+    ),
+    scoped_segments as (
+        select segments.playback_session_id, segments.profile_id, segments.activity_date,
+            segments.watch_ms
+        from int_viewing_segments_split as segments
+        inner join scope on segments.profile_id = scope.profile_id
+        where segments.activity_date >= scope.recompute_from_date
+    ),
+    session_mismatches as (
+        select
+            'session' as level,
+            scoped_sessions.viewer_key,
+            'session starting ' || cast(scoped_sessions.local_start_date as varchar) as item,
+            scoped_sessions.watch_ms as expected_ms,
+            coalesce(sum(scoped_segments.watch_ms), 0) as observed_ms
+        from scoped_sessions
+        left join scoped_segments
+            on scoped_segments.playback_session_id = scoped_sessions.playback_session_id
+        group by scoped_sessions.playback_session_id, scoped_sessions.viewer_key,
+            scoped_sessions.local_start_date, scoped_sessions.watch_ms
+        having scoped_sessions.watch_ms is distinct from coalesce(sum(scoped_segments.watch_ms), 0)
+    ),
+    segment_days as (
+        select profile_id, activity_date, sum(watch_ms) as watch_ms
+        from scoped_segments
+        group by profile_id, activity_date
+    ),
+    scoped_viewer_days as (
+        select viewer_days.profile_id, scope.viewer_key, viewer_days.activity_date,
+            viewer_days.watch_ms
+        from int_viewer_days_aggregated as viewer_days
+        inner join scope on viewer_days.profile_id = scope.profile_id
+        where viewer_days.activity_date >= scope.recompute_from_date
+    ),
+    day_mismatches as (
+        select
+            'viewer_day' as level,
+            coalesce(scope.viewer_key, scoped_viewer_days.viewer_key) as viewer_key,
+            cast(coalesce(segment_days.activity_date, scoped_viewer_days.activity_date) as varchar)
+                as item,
+            segment_days.watch_ms as expected_ms,
+            scoped_viewer_days.watch_ms as observed_ms
+        from segment_days
+        full outer join scoped_viewer_days
+            on segment_days.profile_id = scoped_viewer_days.profile_id
+            and segment_days.activity_date = scoped_viewer_days.activity_date
+        left join scope
+            on segment_days.profile_id = scope.profile_id
+        where segment_days.watch_ms is distinct from scoped_viewer_days.watch_ms
+    )
+    select * from session_mismatches
+    union all
+    select * from day_mismatches
+)
+"""
+# The viewer-days tonight's run (re)computed: its volume, compared with recent runs.
+RECOMPUTED_VIEWER_DAYS = """
+select viewer_days.profile_id, viewer_days.activity_date
+from int_viewer_days_aggregated as viewer_days
+inner join int_recompute_scope as scope
+    on viewer_days.profile_id = scope.profile_id
+where viewer_days.activity_date >= scope.recompute_from_date
+"""
 
 
 def _sql_values(pairs: dict[str, str]) -> str:
@@ -590,6 +690,48 @@ def suite_specs() -> dict[str, dict[str, Any]]:
                 ),
             ],
         },
+        # --- the warehouse (read-only, after dbt): tonight's recompute scope only -----------
+        "warehouse_reconciliation": {
+            "datasource": WAREHOUSE_DATASOURCE,
+            "asset": "watch_time_mismatches",
+            "query": " ".join(WATCH_TIME_RECONCILIATION.split()),
+            "expectations": [
+                (
+                    "UnexpectedRowsExpectation",
+                    {
+                        "unexpected_rows_query": "select * from {batch}",
+                        "description": "in the run's scope, session watch_ms = sum of its segments, "
+                        "and each viewer-day's watch_ms = sum of its segments",
+                    },
+                    _meta(
+                        "warehouse.sessions_reconcile_with_viewer_days",
+                        b,
+                        "watch time is neither lost nor double-counted between sessions, their "
+                        "per-day segments and viewer-days",
+                    ),
+                ),
+            ],
+        },
+        "recomputed_viewer_days": {
+            "datasource": WAREHOUSE_DATASOURCE,
+            "asset": "recomputed_viewer_days",
+            "query": " ".join(RECOMPUTED_VIEWER_DAYS.split()),
+            "expectations": [
+                (
+                    "ExpectTableRowCountToBeBetween",
+                    {
+                        "min_value": {"$PARAMETER": "recomputed_min_rows"},
+                        "max_value": {"$PARAMETER": "recomputed_max_rows"},
+                    },
+                    _meta(
+                        "warehouse.viewer_days_volume_vs_recent_runs",
+                        w,
+                        "far more or fewer viewer-days recomputed than in recent runs hints at a "
+                        "lost or replayed upload, or a recompute scope gone wrong",
+                    ),
+                ),
+            ],
+        },
         "published_columns": {
             "datasource": CANDIDATE_DATASOURCE,
             "asset": "published_columns",
@@ -633,6 +775,8 @@ CHECKPOINTS = {
         "public_title_streaks",
         "run_accounting",
         "published_columns",
+        "warehouse_reconciliation",
+        "recomputed_viewer_days",
     ],
 }
 
@@ -650,11 +794,15 @@ def write_context() -> None:
     # GX tests each datasource and asset while adding it: give it empty contract-shaped files.
     scratch = Path(tempfile.mkdtemp(prefix="bingewatch-gx-authoring-"))
     raw_path, candidate_path = scratch / "raw_batch.duckdb", scratch / "candidate.duckdb"
+    warehouse_path = scratch / "warehouse.duckdb"
     with duckdb.connect(str(raw_path)) as con:
         columns = ", ".join(f"{name} {type_}" for name, type_ in RAW_COLUMNS.items())
         con.execute(f"create table playback_events ({columns})")
     with duckdb.connect(str(candidate_path)) as con:
         for table, ddl in MART_DDL.items():
+            con.execute(f"create table {table} ({ddl})")
+    with duckdb.connect(str(warehouse_path)) as con:
+        for table, ddl in WAREHOUSE_DDL.items():
             con.execute(f"create table {table} ({ddl})")
     for folder in ["expectations", "validation_definitions", "checkpoints"]:
         shutil.rmtree(EXPECTATIONS_DIR / folder, ignore_errors=True)
@@ -662,6 +810,7 @@ def write_context() -> None:
         {
             "bingewatch_raw_batch_url": duckdb_url(raw_path),
             "bingewatch_candidate_url": duckdb_url(candidate_path),
+            "bingewatch_warehouse_url": duckdb_url(warehouse_path),
         }
     )
     for name in list(context.data_sources.all()):
@@ -673,6 +822,9 @@ def write_context() -> None:
         ),
         CANDIDATE_DATASOURCE: context.data_sources.add_sql(
             CANDIDATE_DATASOURCE, connection_string="${bingewatch_candidate_url}", kwargs=read_only
+        ),
+        WAREHOUSE_DATASOURCE: context.data_sources.add_sql(
+            WAREHOUSE_DATASOURCE, connection_string="${bingewatch_warehouse_url}", kwargs=read_only
         ),
     }
     definitions = {}

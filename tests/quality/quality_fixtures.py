@@ -14,8 +14,52 @@ def viewer_key(i: int) -> str:
     return hashlib.sha256(f"viewer-{i}".encode()).hexdigest()
 
 
+# The fixture run recomputed the last RECOMPUTED_DAYS local days of every viewer.
+RECOMPUTED_DAYS = 2
+
+
+def build_intermediate(con, viewers: int, days: int, run_date: date) -> None:
+    """The dbt intermediate tables the reconciliation reads, consistent with each other.
+
+    One session per viewer per day (one segment), plus, for viewer 0, a session crossing local
+    midnight into run_date (two segments). Older days lie outside the recompute scope.
+    """
+    from bingewatch.quality.suites import WAREHOUSE_DDL
+
+    for table, ddl in WAREHOUSE_DDL.items():
+        con.execute(f"create or replace table {table} ({ddl})")
+    recompute_from = run_date - timedelta(days=RECOMPUTED_DAYS - 1)
+    sessions, segments = [], []
+    for i in range(viewers):
+        for d in range(days):
+            day = run_date - timedelta(days=d)
+            watch_ms = (3600 + i * 10) * 1000
+            session = f"s-{i}-{day}"
+            sessions.append((session, f"prof-{i}", watch_ms, day, day))
+            segments.append((session, 1, f"prof-{i}", watch_ms, day))
+    midnight = "s-0-midnight"
+    sessions.append((midnight, "prof-0", 7_200_000, run_date - timedelta(days=1), run_date))
+    segments.append((midnight, 1, "prof-0", 3_600_000, run_date - timedelta(days=1)))
+    segments.append((midnight, 1, "prof-0", 3_600_000, run_date))
+    con.executemany("insert into int_playback_sessions_classified values (?, ?, ?, ?, ?)", sessions)
+    con.executemany("insert into int_viewing_segments_split values (?, ?, ?, ?, ?)", segments)
+    con.execute(
+        "insert into int_viewer_days_aggregated select profile_id, sum(watch_ms), activity_date "
+        "from int_viewing_segments_split group by profile_id, activity_date"
+    )
+    con.execute(
+        "insert into int_recompute_scope select distinct profile_id, null, ? from int_viewing_segments_split",
+        [recompute_from],
+    )
+    for i in range(viewers):
+        con.execute(
+            "update int_recompute_scope set viewer_key = ? where profile_id = ?", [viewer_key(i), f"prof-{i}"]
+        )
+
+
 def build_warehouse(path, viewers: int = VIEWERS, days: int = DAYS, run_date: date = RUN_DATE):
-    """A warehouse with every mart table, consistent and passing every expectation."""
+    """A warehouse with every mart table (and the intermediate tables the reconciliation
+    reads), consistent and passing every expectation."""
     import duckdb
 
     from bingewatch.quality.suites import MART_DDL
@@ -24,6 +68,7 @@ def build_warehouse(path, viewers: int = VIEWERS, days: int = DAYS, run_date: da
     with duckdb.connect(str(path)) as con:
         for table, ddl in MART_DDL.items():
             con.execute(f"create or replace table {table} ({ddl})")
+        build_intermediate(con, viewers, days, run_date)
         rows = []
         for i in range(viewers):
             for d in range(days):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import duckdb
 import pytest
-from quality_fixtures import RUN_DATE, VIEWERS, build_warehouse
+from quality_fixtures import RUN_DATE, VIEWERS, build_warehouse, viewer_key
 
 from bingewatch.publish import PublishRefused, publish, stage_candidate
 from bingewatch.quality import QualityGateFailed, validate_marts
@@ -108,6 +108,29 @@ CORRUPTIONS = {
         ["insert into public_title_streaks values ('Obscure Show', 2)"],
         "public_title_streaks.min_group_size",
     ),
+    # The warehouse reconciliation (tonight's recompute scope of the intermediate tables).
+    "viewer_day_total_drifts": (
+        [
+            f"update int_viewer_days_aggregated set watch_ms = watch_ms + 1000 "
+            f"where profile_id = 'prof-3' and activity_date = date '{RUN_DATE}'"
+        ],
+        "warehouse.sessions_reconcile_with_viewer_days",
+    ),
+    "segment_lost": (
+        [
+            "delete from int_viewing_segments_split where playback_session_id = 's-0-midnight' "
+            f"and activity_date = date '{RUN_DATE}'"
+        ],
+        "warehouse.sessions_reconcile_with_viewer_days",
+    ),
+    "viewer_day_without_segments": (
+        [f"insert into int_viewer_days_aggregated values ('prof-5', 60000, date '{NEXT_DATE}')"],
+        "warehouse.sessions_reconcile_with_viewer_days",
+    ),
+    "intermediate_table_missing": (
+        ["drop table int_viewing_segments_split"],
+        "warehouse.sessions_reconcile_with_viewer_days",
+    ),
 }
 
 
@@ -141,6 +164,61 @@ def test_corruption_blocks_publication(settings, published, corruption):
     page = write_report(settings, NEXT_DATE).read_text()
     assert expected_name in page
     assert "Nothing published" in page
+
+
+def test_reconciliation_names_the_mismatches(settings, published):
+    """Both levels are reported, with the session or day that does not add up."""
+    import json
+
+    _next_night(settings, CORRUPTIONS["segment_lost"][0])
+    candidate = stage_candidate(settings, NEXT_DATE)
+    with pytest.raises(QualityGateFailed):
+        validate_marts(settings, candidate, NEXT_DATE)
+    record = json.loads((settings.run_dir(NEXT_DATE) / "marts.json").read_text())
+    check = next(c for c in record["checks"] if c["name"] == "warehouse.sessions_reconcile_with_viewer_days")
+    assert check["observed_value"] == 2  # the session and the viewer-day it fed
+    rows = {(r["level"], r["item"]): r for r in check["unexpected_rows"]}
+    session = rows[("session", f"session starting {RUN_DATE - timedelta(days=1)}")]
+    assert (session["expected_ms"], session["observed_ms"]) == (7_200_000, 3_600_000)
+    day = rows[("viewer_day", str(RUN_DATE))]
+    assert day["expected_ms"] + 3_600_000 == day["observed_ms"]
+    # Named by pseudonym and date only: no profile or session id in the record.
+    assert {r["viewer_key"] for r in rows.values()} == {viewer_key(0)}
+    assert "prof-0" not in json.dumps(record) and "s-0-midnight" not in json.dumps(record)
+
+
+def test_reconciliation_only_reads_the_recompute_scope(settings, published):
+    """A mismatch on a day the run did not recompute is not tonight's business (and not read)."""
+    old_day = RUN_DATE - timedelta(days=3)
+    _next_night(
+        settings,
+        [
+            f"update int_viewer_days_aggregated set watch_ms = watch_ms + 1000 "
+            f"where activity_date = date '{old_day}'"
+        ],
+    )
+    candidate = stage_candidate(settings, NEXT_DATE)
+    summary = validate_marts(settings, candidate, NEXT_DATE)
+    assert summary["success"], summary
+
+
+def test_recomputed_viewer_days_volume_warns(settings, published):
+    import json
+
+    from bingewatch.quality.gates import write_json
+
+    first = json.loads((settings.run_dir(RUN_DATE) / "marts.json").read_text())
+    assert first["viewer_days_recomputed"] == VIEWERS * 2 + 0  # 2 recomputed days, 40 viewers
+    for back in range(1, 4):
+        write_json(settings.run_dir(RUN_DATE - timedelta(days=back)) / "marts.json",
+                   {"viewer_days_recomputed": 10_000})  # fmt: skip
+    _next_night(settings, [])
+    candidate = stage_candidate(settings, NEXT_DATE)
+    summary = validate_marts(settings, candidate, NEXT_DATE)
+    assert summary["success"]
+    assert "warehouse.viewer_days_volume_vs_recent_runs" in summary["warning_failures"]
+    # The last run's 80 is part of the median of (10000, 10000, 10000, 80): still far off.
+    assert summary["recomputed_volume_bounds"]["recent_median"] == 10_000
 
 
 def test_candidate_changed_after_audit_is_refused(settings, published):
