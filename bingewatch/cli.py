@@ -50,9 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="write synthetic raw playback data with planted notable viewers",
         description="Write synthetic raw data (DESIGN §3) with a manifest and planted ground truth.",
     )
-    gen.add_argument("--scale", default="sample", help="tiny, sample, small, medium or large (default: sample)")
+    gen.add_argument(
+        "--scale", default="sample", help="tiny, sample, small, medium or large (default: sample)"
+    )
     gen.add_argument("--days", type=int, default=None, help="arrival days to write (default: the preset's)")
-    gen.add_argument("--start", type=_date, default=date(2026, 3, 2), help="first arrival date (default: 2026-03-02)")
+    gen.add_argument(
+        "--start", type=_date, default=date(2026, 3, 2), help="first arrival date (default: 2026-03-02)"
+    )
     gen.add_argument("--seed", type=int, default=42, help="random seed: same seed, same data (default: 42)")
     gen.add_argument("--if-empty", action="store_true", help="do nothing when raw data already exists")
 

@@ -11,7 +11,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bingewatch.settings import PROJECT_ROOT, Settings
@@ -88,7 +88,7 @@ def run_dates(
     for number, day in enumerate(days, start=1):
         started = time.monotonic()
         progress(f"[{number}/{len(days)}] arrival date {day}: running {DAG_ID} ...")
-        logical = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        logical = datetime(day.year, day.month, day.day, tzinfo=UTC)
         dag_run = dag.test(logical_date=logical)
         state = str(getattr(dag_run, "state", "unknown"))
         elapsed = time.monotonic() - started

@@ -40,7 +40,7 @@ def write_viewer_keys(raw_dir: Path, out_path: Path, key: str) -> int:
         raise FileNotFoundError(f"no profiles Parquet files in {profiles_dir}")
     erasures_dir = raw_dir / "erasure_requests"
     erased = set(_column(erasures_dir, "account_id")) if erasures_dir.is_dir() else set()
-    pairs = zip(_column(profiles_dir, "profile_id"), _column(profiles_dir, "account_id"))
+    pairs = zip(_column(profiles_dir, "profile_id"), _column(profiles_dir, "account_id"), strict=True)
     profile_ids = sorted({profile for profile, account in pairs if profile and account not in erased})
     table = pa.table(
         {

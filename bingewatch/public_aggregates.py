@@ -25,7 +25,8 @@ def export_public_title_streaks(settings: Settings) -> dict:
         if "viewer_key" in columns:  # defence in depth: the public file never carries viewer keys
             raise ValueError("public_title_streaks has a viewer_key column; refusing to export it")
         con.execute(
-            f"copy (select * from public_title_streaks order by all) to '{partial_sql}' (header, delimiter ',')"
+            f"copy (select * from public_title_streaks order by all) "
+            f"to '{partial_sql}' (header, delimiter ',')"
         )
         rows = con.execute("select count(*) from public_title_streaks").fetchone()[0]
     os.replace(partial, target)

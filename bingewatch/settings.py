@@ -31,7 +31,7 @@ class Settings:
     data_dir: Path
 
     @classmethod
-    def from_env(cls, data_dir: str | os.PathLike | None = None) -> "Settings":
+    def from_env(cls, data_dir: str | os.PathLike | None = None) -> Settings:
         """Build settings from an explicit data dir, else BINGEWATCH_DATA_DIR, else ./data."""
         raw = data_dir or os.environ.get("BINGEWATCH_DATA_DIR") or "data"
         return cls(Path(raw).expanduser().resolve())

@@ -45,7 +45,10 @@ def print_summary(settings: Settings) -> int:
     print()
     print("Published snapshot")
     print(f"  viewers:      {summary['viewers']}")
-    print(f"  viewer-days:  {summary['viewer_days']} ({summary['first_activity_date']} .. {summary['last_activity_date']})")
+    print(
+        f"  viewer-days:  {summary['viewer_days']} "
+        f"({summary['first_activity_date']} .. {summary['last_activity_date']})"
+    )
     print(f"  notable rows: {summary['notable_rows']}")
     print("  notable viewers by rule:")
     for rule in ("episodes_7d", "watch_hours_7d", "title_streak", "marathon"):

@@ -18,7 +18,6 @@ from pathlib import Path
 from bingewatch.pseudonyms import write_viewer_keys
 from bingewatch.settings import DBT_PROJECT_DIR, Settings, pseudonym_key
 
-
 log = logging.getLogger(__name__)
 
 

@@ -63,9 +63,7 @@ def test_published_notable_viewers_equal_ground_truth(tiny_run):
 
 def test_near_misses_and_ordinary_viewers_are_not_notable(tiny_run):
     innocent = [
-        case["profile_id"]
-        for case in tiny_run["manifest"]["planted"]
-        if case.get("expected") != "notable"
+        case["profile_id"] for case in tiny_run["manifest"]["planted"] if case.get("expected") != "notable"
     ]
     assert innocent
     keys = [viewer_key(profile_id, TEST_KEY) for profile_id in innocent]
@@ -109,7 +107,9 @@ def test_raw_accounting_matches_the_generator_manifest(tiny_run):
 
 def test_no_direct_identifiers_in_published_tables(tiny_run):
     with published(tiny_run) as con:
-        columns = {row[0] for row in con.execute("select column_name from information_schema.columns").fetchall()}
+        columns = {
+            row[0] for row in con.execute("select column_name from information_schema.columns").fetchall()
+        }
         profile_ids = [case["profile_id"] for case in tiny_run["manifest"]["planted"]]
         leaked = con.execute(
             "select count(*) from viewer_days where list_contains(?, viewer_key)", [profile_ids]

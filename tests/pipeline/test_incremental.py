@@ -55,7 +55,9 @@ def test_full_refresh_equals_day_by_day(tiny_run, copy_of_tiny_run):
 
 
 def test_rerunning_a_date_changes_nothing(tiny_run, copy_of_tiny_run):
-    run_dbt(Settings.from_env(copy_of_tiny_run), START + timedelta(days=1), START + timedelta(days=1), echo=None)
+    run_dbt(
+        Settings.from_env(copy_of_tiny_run), START + timedelta(days=1), START + timedelta(days=1), echo=None
+    )
     for table in MARTS + STATE + ["run_accounting", "quarantine_reasons"]:
         assert differing_rows(warehouse(tiny_run["data_dir"]), warehouse(copy_of_tiny_run), table) == 0, table
 
