@@ -72,6 +72,18 @@ def migrate_metadata_db() -> None:
     upgradedb()
 
 
+WAREHOUSE_POOL = "bingewatch_warehouse"
+
+
+def ensure_warehouse_pool() -> None:
+    """Create the one-slot pool the DAG's warehouse-writing tasks share (idempotent)."""
+    from airflow.models.pool import Pool
+
+    Pool.create_or_update_pool(
+        WAREHOUSE_POOL, slots=1, description="one warehouse writer", include_deferred=False
+    )
+
+
 def run_dates(
     settings: Settings,
     start: date,
@@ -82,6 +94,7 @@ def run_dates(
     configure_airflow_environment(settings)
     progress("Preparing Airflow (metadata database, DAG parse)...")
     migrate_metadata_db()
+    ensure_warehouse_pool()
     dag = load_dag()
     days = list(arrival_dates(start, end))
     outcomes = []

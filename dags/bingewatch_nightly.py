@@ -5,18 +5,25 @@ Runs once per UTC arrival date (the run's logical date is the arrival date that 
 
 1. **wait_for_raw_partition** – `raw/playback_events/received_date=<date>/` must appear
    (bounded wait; a missing partition fails with the date and path in the message).
-2. **validate_raw_batch** – the Great Expectations raw-batch suite on that partition.
-3. **dbt_build** – `dbt build` of staging → intermediate → marts for that date; late events
+2. **apply_erasures** – accounts with an erasure request are removed from raw history and the
+   warehouse (new requests), and from this partition (every run); logged (DESIGN §7).
+3. **validate_raw_batch** – the Great Expectations raw-batch suite on that partition.
+4. **dbt_build** – `dbt build` of staging → intermediate → marts for that date; late events
    recompute exactly the viewer-days, windows and streaks they touch.
-4. **stage_candidate** – the publishable marts copied into an audit file.
-5. **validate_marts** – the mart suites on the candidate; a blocking failure stops here and
+5. **stage_candidate** – the publishable marts copied into an audit file.
+6. **validate_marts** – the mart suites on the candidate; a blocking failure stops here and
    the previous publication stays in place (write-audit-publish).
-6. **publish** – the candidate atomically replaces `published/bingewatch.duckdb`
+7. **publish** – the candidate atomically replaces `published/bingewatch.duckdb`
    (Asset `bingewatch://published/notable_viewers`).
-7. **write_report** – always runs: writes the data-quality report, then fails the run loudly
+8. **write_report** – always runs: writes the data-quality report, then fails the run loudly
    (with the reason and the report's path) if nothing was published.
 
-`max_active_runs=1`: the warehouse file has one writer. Heavy imports live inside the tasks.
+One writer: `max_active_runs=1` for scheduled runs, and every task that writes the warehouse or
+the published file takes the one slot of the `bingewatch_warehouse` pool, so a backfill (which
+Airflow does not count against `max_active_runs`) and a scheduled run never write at once.
+Create the pool once per deployment (`bingewatch run`, the compose init service and the test
+harness do): `airflow pools set bingewatch_warehouse 1 "one warehouse writer"`.
+Heavy imports live inside the tasks.
 A task's final failure calls `bingewatch.alerts` (recorded, logged, sent through the
 `bingewatch_alerts` connection when one exists). Paths come from `BINGEWATCH_DATA_DIR`;
 runbook (schedule, backfill, rerun, alerts): docs/operations.md.
@@ -32,6 +39,8 @@ from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 NOTABLE_VIEWERS = Asset("bingewatch://published/notable_viewers")
+# One slot: the tasks that write the warehouse or the published file never overlap across runs.
+WAREHOUSE_POOL = "bingewatch_warehouse"
 RAW_WAIT_TIMEOUT_S = float(os.environ.get("BINGEWATCH_RAW_WAIT_TIMEOUT_S", 6 * 3600))
 # Base delay before a retry (tests shorten it); dbt_build backs off exponentially from it.
 RETRY_DELAY_S = float(os.environ.get("BINGEWATCH_RETRY_DELAY_S", 30))
@@ -75,6 +84,15 @@ def bingewatch_nightly():
 
         return str(wait(_settings(), _arrival_date(ds), timeout_s=RAW_WAIT_TIMEOUT_S))
 
+    @task(retries=1, retry_delay=timedelta(seconds=RETRY_DELAY_S / 3), pool=WAREHOUSE_POOL)
+    def apply_erasures(partition: str, ds=None) -> str:
+        """Erase accounts with an erasure request from raw data and the warehouse (idempotent)."""
+        from bingewatch.erasure import apply_erasures as erase
+        from bingewatch.settings import pseudonym_key
+
+        erase(_settings(), _arrival_date(ds), pseudonym_key())
+        return partition
+
     @task
     def validate_raw_batch(partition: str, ds=None) -> dict:
         """Great Expectations raw-batch suite; blocking failures stop the run."""
@@ -82,7 +100,12 @@ def bingewatch_nightly():
 
         return validate(_settings(), _arrival_date(ds))
 
-    @task(retries=2, retry_delay=timedelta(seconds=RETRY_DELAY_S), retry_exponential_backoff=True)
+    @task(
+        retries=2,
+        retry_delay=timedelta(seconds=RETRY_DELAY_S),
+        retry_exponential_backoff=True,
+        pool=WAREHOUSE_POOL,
+    )
     def dbt_build(raw_result: dict, ds=None) -> dict:
         """dbt build for the arrival date (retried: a transient failure rewrites the same rows)."""
         from bingewatch.transform import run_dbt
@@ -90,7 +113,7 @@ def bingewatch_nightly():
         day = _arrival_date(ds)
         return run_dbt(_settings(), day, day)
 
-    @task(retries=2, retry_delay=timedelta(seconds=RETRY_DELAY_S / 3))
+    @task(retries=2, retry_delay=timedelta(seconds=RETRY_DELAY_S / 3), pool=WAREHOUSE_POOL)
     def stage_candidate(dbt_result: dict, ds=None) -> str:
         """Copy the publishable marts into a fresh audit file."""
         from bingewatch.publish import stage_candidate as stage
@@ -107,7 +130,7 @@ def bingewatch_nightly():
         validate(_settings(), Path(candidate), _arrival_date(ds))
         return candidate
 
-    @task(outlets=[NOTABLE_VIEWERS])
+    @task(outlets=[NOTABLE_VIEWERS], pool=WAREHOUSE_POOL)
     def publish(candidate: str) -> str:
         """Atomically replace the published snapshot with the validated candidate."""
         from pathlib import Path
@@ -133,7 +156,7 @@ def bingewatch_nightly():
         return str(report)
 
     partition = wait_for_raw_partition()
-    raw_result = validate_raw_batch(partition)
+    raw_result = validate_raw_batch(apply_erasures(partition))
     candidate = stage_candidate(dbt_build(raw_result))
     published = publish(validate_marts(candidate))
     published >> write_report()

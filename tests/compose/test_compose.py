@@ -81,6 +81,10 @@ def test_standard_airflow3_services_with_healthchecks(rendered):
     command = services["airflow-apiserver"]["command"]
     assert (command.split() if isinstance(command, str) else command)[0] == "api-server"
     assert services["airflow-init"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    # The DAG's warehouse writers share this one-slot pool; it must exist before any run.
+    init = services["airflow-init"]["command"]
+    init = init if isinstance(init, str) else " ".join(init)
+    assert "airflow pools set bingewatch_warehouse 1" in init
 
 
 def mount_pairs(volumes: list) -> list[tuple[Path, str]]:

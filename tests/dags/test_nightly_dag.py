@@ -7,6 +7,7 @@ import pytest
 DAG_ID = "bingewatch_nightly"
 EXPECTED_ORDER = [
     "wait_for_raw_partition",
+    "apply_erasures",
     "validate_raw_batch",
     "dbt_build",
     "stage_candidate",
@@ -45,6 +46,15 @@ def test_one_writer_nightly_schedule_and_retries(dagbag):
     assert dag.get_task("dbt_build").retries >= 1
     # Retrying a failed audit would only fail again: the gates do not retry.
     assert dag.get_task("validate_marts").retries == 0
+
+
+def test_warehouse_writers_share_one_pool_slot(dagbag):
+    """A backfill is not counted against max_active_runs: the pool keeps writers one at a time."""
+    from bingewatch.orchestration import WAREHOUSE_POOL
+
+    dag = dagbag.dags[DAG_ID]
+    writers = {"apply_erasures", "dbt_build", "stage_candidate", "publish"}
+    assert {t.task_id for t in dag.tasks if t.pool == WAREHOUSE_POOL} == writers
 
 
 def test_report_always_runs_and_publish_updates_the_asset(dagbag):

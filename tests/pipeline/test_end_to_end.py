@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -96,13 +97,27 @@ def test_raw_accounting_matches_the_generator_manifest(tiny_run):
                 "from run_accounting"
             ).fetchall()
         }
+    # The generator counts the erased accounts' rows apart: the run removed them from raw first.
+    erased = tiny_run["manifest"]["erased_accounts"]["per_received_date"]
+    assert sum(e["raw_rows"] for e in erased.values()) > 0, "the planted erased viewer had rows"
     for received_date, counts in tiny_run["manifest"]["per_received_date"].items():
+        gone = erased[received_date]
         assert accounting[received_date] == (
-            counts["raw_rows"],
-            counts["clean_rows"],
-            counts["duplicates"],
-            counts["quarantined_total"],
+            counts["raw_rows"] - gone["raw_rows"],
+            counts["clean_rows"] - gone["clean_rows"],
+            counts["duplicates"] - gone["duplicates"],
+            counts["quarantined_total"] - gone["quarantined_total"],
         )
+
+
+def test_erasure_log_matches_the_generator_count_of_erased_rows(tiny_run):
+    log = json.loads((tiny_run["data_dir"] / "warehouse" / "erasure_log.json").read_text())
+    batches = {json.dumps(entry["batch"], sort_keys=True) for entry in log["requests"]}
+    removed = sum(
+        n for batch in map(json.loads, batches) for path, n in batch["raw_rows_removed"].items()
+        if path.startswith("playback_events/")
+    )
+    assert removed == tiny_run["manifest"]["erased_accounts"]["totals"]["raw_rows"]
 
 
 def test_no_direct_identifiers_in_published_tables(tiny_run):

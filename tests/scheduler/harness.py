@@ -240,6 +240,7 @@ class AirflowStack:
         (self.airflow_home / "passwords.json").write_text(json.dumps({"admin": self.admin_password}))
         self.logs_dir.mkdir()
         self.airflow("db", "migrate", timeout=300)
+        self.airflow("pools", "set", "bingewatch_warehouse", "1", "one warehouse writer")
         self.timings["db_migrate_s"] = round(time.monotonic() - started, 1)
         self._spawn("api-server", "api-server", "--host", "127.0.0.1", "--port", str(self.api_port))
         self._spawn("scheduler", "scheduler", "--skip-serve-logs")

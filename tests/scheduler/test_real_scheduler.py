@@ -59,6 +59,9 @@ def test_two_arrival_dates_succeed_in_order_and_publish(stack, two_dates):
             pytest.fail(f"{run_id} ended {run['state']}: {failed}\n{stack.logs_tail()}")
     first, second = (runs[r] for r in two_dates["run_ids"])
     assert first["end_date"] <= second["start_date"], "one writer: the second date ran after the first"
+    pools = {t: ti["pool"] for t, ti in stack.task_instances(NIGHTLY, two_dates["run_ids"][0]).items()}
+    writers = {"apply_erasures", "dbt_build", "stage_candidate", "publish"}
+    assert {t for t, pool in pools.items() if pool == "bingewatch_warehouse"} == writers, pools
 
     with duckdb.connect(str(published(stack)), read_only=True) as con:
         days = {str(d) for (d,) in con.execute("select distinct activity_date from viewer_days").fetchall()}

@@ -1,0 +1,229 @@
+"""Erasure requests (DESIGN §7): an erased account disappears from every table, raw included.
+
+``apply_erasures`` runs at the start of each nightly run, before anything reads the raw batch:
+
+1. **New requests** (accounts not yet in the erasure log) are erased everywhere: every raw
+   playback-events file that holds their rows is rewritten without them (one file at a time,
+   atomically), their profile rows are removed from ``raw/profiles``, and every warehouse table
+   with an ``account_id``, ``profile_id`` or ``viewer_key`` column loses their rows. The next
+   publication, made from that warehouse, replaces the published snapshot; older audit
+   candidates are pruned when it is published (``bingewatch.publish``).
+2. **Every run** sweeps its own arrival partition for rows of any erased account (a device that
+   syncs late can still send them), so nothing new about them is ever read.
+
+The record that it was done is ``warehouse/erasure_log.json``: one entry per request, keyed by an
+HMAC of the account id (the log itself names nobody), with the rows removed per table and
+partition. Each run's sweep is recorded in ``runs/<D>/erasure.json``. A rerun finds nothing left
+to remove: every step is idempotent, and the log is written only after all of them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from datetime import UTC, date, datetime
+from hashlib import sha256
+from pathlib import Path
+
+import duckdb
+
+from bingewatch.quality.gates import read_json, write_json
+from bingewatch.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ERASURE_LOG = "erasure_log.json"
+RUN_RECORD = "erasure.json"
+IDENTIFIER_COLUMNS = ("account_id", "profile_id", "viewer_key")
+
+
+def request_key(account_id: str, key: str) -> str:
+    """How the erasure log refers to an account: keyed, so the log names nobody."""
+    return hmac.new(key.encode(), b"erasure:" + account_id.encode(), sha256).hexdigest()
+
+
+def _quote(value: str | Path) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+def _requests(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, datetime]:
+    folder = settings.raw_dir / "erasure_requests"
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not files:
+        return {}
+    rows = con.execute(
+        f"select account_id, min(requested_at) from read_parquet([{', '.join(map(_quote, files))}]) "
+        "where account_id is not null group by account_id"
+    ).fetchall()
+    return {account: requested_at for account, requested_at in rows}
+
+
+def _fill(con: duckdb.DuckDBPyConnection, table: str, rows: list[list]) -> None:
+    if rows:
+        con.executemany(f"insert into {table} values ({', '.join('?' * len(rows[0]))})", rows)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
+    return {row[0] for row in con.execute(f"describe select * from read_parquet({_quote(path)})").fetchall()}
+
+
+def _erased_filter(columns: set[str]) -> str | None:
+    """SQL for 'this row belongs to an erased account', from whichever keys the file has."""
+    parts = []
+    if "account_id" in columns:
+        parts.append("account_id in (select account_id from erased_accounts)")
+    if "profile_id" in columns:
+        parts.append("profile_id in (select profile_id from erased_profiles)")
+    return " or ".join(parts) or None
+
+
+def _rewrite_without(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Rewrite one Parquet file without the erased accounts' rows; return how many went."""
+    condition = _erased_filter(_columns(con, path))
+    if condition is None:
+        return 0
+    source = f"read_parquet({_quote(path)})"
+    removed = con.execute(f"select count(*) from {source} where {condition}").fetchone()[0]
+    if removed:
+        tmp = path.with_name(f".{path.name}.erasing-{os.getpid()}")
+        try:
+            # Rows with a null key stay (they are quarantined and counted, never published).
+            con.execute(
+                f"copy (select * from {source} where not coalesce({condition}, false)) "
+                f"to {_quote(tmp)} (format parquet, compression zstd)"
+            )
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return removed
+
+
+def _sweep_files(con: duckdb.DuckDBPyConnection, files: list[Path], root: Path) -> tuple[dict, list]:
+    removed: dict[str, int] = {}
+    unreadable: list[str] = []
+    for path in files:
+        try:
+            count = _rewrite_without(con, path)
+        except duckdb.Error as exc:
+            # A corrupt file holds no readable rows; the raw gate reports it on its own date.
+            log.warning(f"erasure: cannot read {path}: {exc}")
+            unreadable.append(str(path.relative_to(root)))
+            continue
+        if count:
+            removed[str(path.relative_to(root))] = count
+    return removed, unreadable
+
+
+def _erase_from_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, int]:
+    """Delete the erased rows from every warehouse table that has an identifier column."""
+    con.execute(f"attach {_quote(warehouse)} as warehouse")
+    try:
+        columns = con.execute(
+            "select table_schema, table_name, list(column_name) "
+            "from information_schema.columns join information_schema.tables using "
+            "(table_catalog, table_schema, table_name) "
+            "where table_catalog = 'warehouse' and table_type = 'BASE TABLE' group by all"
+        ).fetchall()
+        removed = {}
+        for schema, table, names in sorted(columns):
+            conditions = {
+                "account_id": "account_id in (select account_id from erased_accounts)",
+                "profile_id": "profile_id in (select profile_id from erased_profiles)",
+                "viewer_key": "viewer_key in (select viewer_key from erased_profiles)",
+            }
+            where = " or ".join(conditions[c] for c in IDENTIFIER_COLUMNS if c in names)
+            if not where:
+                continue
+            count = con.execute(f'delete from warehouse."{schema}"."{table}" where {where}').fetchone()[0]
+            if count:
+                removed[f"{schema}.{table}"] = count
+        con.execute("checkpoint warehouse")
+    finally:
+        con.execute("detach warehouse")
+    return removed
+
+
+def apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
+    """Erase new requests everywhere and sweep arrival date D's partition; return the record."""
+    from bingewatch.pseudonyms import viewer_key
+
+    started = datetime.now(UTC)
+    log_path = settings.warehouse_dir / ERASURE_LOG
+    done = {entry["request_key"]: entry for entry in (read_json(log_path) or {}).get("requests", [])}
+    with _connect() as con:
+        requests = _requests(con, settings)
+        by_key = {request_key(account, key): account for account in requests}
+        new = sorted(account for k, account in by_key.items() if k not in done)
+        profiles_dir = settings.raw_dir / "profiles"
+        profile_files = sorted(profiles_dir.glob("*.parquet")) if profiles_dir.is_dir() else []
+        profile_ids = []
+        if new and profile_files:
+            files = ", ".join(map(_quote, profile_files))
+            profile_ids = [
+                row[0]
+                for row in con.execute(
+                    f"select distinct profile_id from read_parquet([{files}]) "
+                    "where list_contains(?, account_id) and profile_id is not null",
+                    [new],
+                ).fetchall()
+            ]
+        con.execute("create temp table erased_accounts (account_id varchar)")
+        con.execute("create temp table erased_profiles (profile_id varchar, viewer_key varchar)")
+        if new:
+            # New requests first: remove them from all of raw history and the warehouse.
+            _fill(con, "erased_accounts", [[a] for a in new])
+            _fill(con, "erased_profiles", [[p, viewer_key(p, key)] for p in profile_ids])
+            # Profiles go last: until then a crashed attempt can find the account's profiles again.
+            warehouse = settings.warehouse_path
+            warehouse_removed = _erase_from_warehouse(con, warehouse) if warehouse.is_file() else {}
+            event_files = sorted(settings.events_dir.glob("received_date=*/*.parquet"))
+            raw_removed, unreadable = _sweep_files(con, event_files, settings.raw_dir)
+            profile_removed, _ = _sweep_files(con, profile_files, settings.raw_dir)
+            for account in new:
+                log.info(f"erasure: account {request_key(account, key)[:12]}… erased")
+            entries = [
+                {
+                    "request_key": request_key(account, key),
+                    "requested_at": requests[account].isoformat(),
+                    "erased_at": started.isoformat(timespec="seconds"),
+                    "erased_in_run_for": received_date.isoformat(),
+                }
+                for account in new
+            ]
+            batch = {
+                "accounts": len(new),
+                "profiles": len(profile_ids),
+                "raw_rows_removed": {**raw_removed, **profile_removed},
+                "warehouse_rows_removed": warehouse_removed,
+                "unreadable_files": unreadable,
+            }
+            for entry in entries:
+                entry["batch"] = batch
+            done.update({entry["request_key"]: entry for entry in entries})
+            write_json(log_path, {"requests": sorted(done.values(), key=lambda e: e["request_key"])})
+            con.execute("delete from erased_accounts")
+            con.execute("delete from erased_profiles")
+        # Every run: arrival date D's partition loses any row of any erased account.
+        swept, swept_unreadable = {}, []
+        if requests:
+            _fill(con, "erased_accounts", [[a] for a in sorted(requests)])
+            partition_files = sorted(settings.events_partition(received_date).glob("*.parquet"))
+            swept, swept_unreadable = _sweep_files(con, partition_files, settings.raw_dir)
+    record = {
+        "received_date": received_date.isoformat(),
+        "requests_total": len(requests),
+        "requests_erased_now": len(new),
+        "partition_rows_removed": swept,
+        "unreadable_files": swept_unreadable,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    write_json(settings.run_dir(received_date) / RUN_RECORD, record)
+    return record
