@@ -15,12 +15,13 @@ export GX_ANALYTICS_ENABLED := false
 export SCARF_ANALYTICS := false
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint clean-data help
+.PHONY: install spark-install run test lint clean-data help
 
 help:
 	@echo "make run    install, generate sample data if there is none, run the nightly DAG per date"
 	@echo "make test   install and run the whole test suite"
 	@echo "make lint   ruff"
+	@echo "make spark-install   Java and the separate dbt-spark + pyspark environment (.venv-spark/)"
 
 # uv comes from PyPI through pip: into a small venv, or, where the venv module is missing
 # (Debian without python3-venv), into a plain folder.
@@ -40,13 +41,23 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed
 
+# The spark dbt target (README "Scaling out") runs in its own locked environment, spark/uv.lock,
+# so pyspark never shares a resolver with Airflow; Java comes from Debian's packages.
+SPARK_VENV := .venv-spark
+$(SPARK_VENV)/.installed: spark/pyproject.toml spark/uv.lock scripts/install_java.sh | $(UV)
+	bash scripts/install_java.sh
+	UV_PROJECT_ENVIRONMENT=$(abspath $(SPARK_VENV)) $(UV) sync --frozen --project spark --python $(PYTHON)
+	@touch $@
+
+spark-install: $(SPARK_VENV)/.installed
+
 # The public development pseudonym key is chosen explicitly here, for sample data only;
 # set BINGEWATCH_PSEUDONYM_KEY to use a real secret.
 run: install
 	BINGEWATCH_ALLOW_DEV_KEY=1 $(BIN)/bingewatch generate --if-empty --scale $(SCALE)
 	BINGEWATCH_ALLOW_DEV_KEY=1 $(BIN)/bingewatch run
 
-test: install
+test: install spark-install
 	$(BIN)/python -m pytest
 
 lint: install
@@ -54,3 +65,12 @@ lint: install
 
 clean-data:
 	rm -rf data
+
+# The benchmark (docs/benchmarks.md): the nightly run against a hand-written DuckDB baseline.
+# Not part of `make test` (tests/bench/ runs its code path at tiny scale); medium takes about
+# an hour on 2 cores, large several. Results go to bench/results/.
+BENCH_SCALE ?= medium
+BENCH_ARGS ?= --growth-scale sample --growth-days 60
+.PHONY: bench
+bench: install
+	$(BIN)/bingewatch bench --scale $(BENCH_SCALE) $(BENCH_ARGS)

@@ -90,6 +90,47 @@ def build_parser() -> argparse.ArgumentParser:
         help="account id to file the export under; one per person sharing a data dir",
     )
 
+    bench = commands.add_parser(
+        "bench",
+        help="benchmark the nightly run against a hand-written DuckDB baseline",
+        description=(
+            "Generate a scale's raw data, run the nightly pipeline's stages (timed, peak RSS "
+            "sampled) and bench/baseline.sql on it, check both give the same viewer_days and "
+            "notable_viewers, measure dbt and Airflow start-up and optionally the growth of "
+            "the run with history; write bench/results/<date>-<scale>.json and .md. "
+            "See docs/benchmarks.md."
+        ),
+    )
+    bench.add_argument(
+        "--scale", default="medium", help="tiny, sample, small, medium or large (default: medium)"
+    )
+    bench.add_argument(
+        "--repeats", type=int, default=3, help="runs per compared figure; medians (default: 3)"
+    )
+    bench.add_argument(
+        "--days", type=int, default=None, help="arrival days to generate (default: the preset's)"
+    )
+    bench.add_argument(
+        "--growth-scale", default=None, help="also measure day N vs day 2 at this scale (e.g. small)"
+    )
+    bench.add_argument("--growth-days", type=int, default=60, help="N for the growth ratio (default: 60)")
+    bench.add_argument(
+        "--growth-repeats", type=int, default=None, help="runs of day 2 and day N (default: --repeats)"
+    )
+    bench.add_argument("--no-airflow-probe", action="store_true", help="skip measuring Airflow start-up")
+    bench.add_argument(
+        "--reuse-raw", action="store_true", help="keep raw data already generated in --data-dir (same scale)"
+    )
+    bench.add_argument(
+        "--memory-limit", default="3GB", help="DuckDB memory_limit for dbt and the baseline (default: 3GB)"
+    )
+    bench.add_argument(
+        "--results-dir", type=Path, default=None, help="where results go (default: bench/results)"
+    )
+    bench.add_argument(
+        "--keep-data", action="store_true", help="keep the temporary data directory (default: delete it)"
+    )
+
     commands.add_parser(
         "summary",
         help="print where the outputs are and what the published snapshot holds",
@@ -174,6 +215,47 @@ def cmd_import_netflix(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the benchmark in --data-dir when one is given explicitly, else in a temporary folder."""
+    from bingewatch.bench import RESULTS_DIR, BenchFailed, run_bench, valid_memory_limit
+    from bingewatch.generator.presets import SCALE_NAMES
+
+    for scale in filter(None, (args.scale, args.growth_scale)):
+        if scale not in SCALE_NAMES:
+            raise UserError(f"unknown scale {scale!r}: choose one of {', '.join(SCALE_NAMES)}")
+    if args.repeats < 1:
+        raise UserError("--repeats must be at least 1")
+    if args.growth_scale and args.growth_days < 3:
+        raise UserError("--growth-days must be at least 3")
+    try:
+        memory_limit = valid_memory_limit(args.memory_limit)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    try:
+        results = run_bench(
+            args.scale,
+            data_dir=Path(args.data_dir) if args.data_dir else None,
+            repeats=args.repeats,
+            days=args.days,
+            growth_scale=args.growth_scale,
+            growth_days=args.growth_days,
+            growth_repeats=args.growth_repeats,
+            reuse_raw=args.reuse_raw,
+            airflow_probe=not args.no_airflow_probe,
+            memory_limit=memory_limit,
+            results_dir=args.results_dir or RESULTS_DIR,
+            keep_data=args.keep_data,
+            progress=lambda message: print(message, flush=True),
+        )
+    except BenchFailed as error:
+        print(f"bingewatch: bench failed: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    from bingewatch.bench import markdown_table
+
+    print(markdown_table(results))
+    return 0 if results["summary"]["outputs_equal"] else EXIT_FAILED
+
+
 def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
     from bingewatch.summary import print_summary
 
@@ -185,6 +267,7 @@ COMMANDS = {
     "run": cmd_run,
     "import-netflix": cmd_import_netflix,
     "summary": cmd_summary,
+    "bench": cmd_bench,
 }
 
 

@@ -16,13 +16,43 @@ from datetime import date
 from pathlib import Path
 
 from bingewatch.pseudonyms import write_viewer_keys
-from bingewatch.settings import DBT_PROJECT_DIR, Settings, pseudonym_key
+from bingewatch.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, pseudonym_key
 
 log = logging.getLogger(__name__)
 
 
+# dbt-spark and pyspark live in their own locked environment (spark/, `make spark-install`),
+# so the main environment's Airflow and DuckDB pins never meet pyspark's.
+SPARK_ENVIRONMENT = PROJECT_ROOT / ".venv-spark"
+
+
+def dbt_target() -> str:
+    """The profiles.yml output to build: BINGEWATCH_DBT_TARGET, default duckdb."""
+    return os.environ.get("BINGEWATCH_DBT_TARGET", "duckdb")
+
+
+def dbt_target_dir(settings: Settings) -> Path:
+    """dbt's target path (compiled SQL, partial-parse state, run results) for the current target.
+
+    Each target keeps its own, so switching targets never invalidates the other's parse state.
+    """
+    target = dbt_target()
+    return settings.warehouse_dir / ("dbt_target" if target == "duckdb" else f"dbt_target_{target}")
+
+
+_MESSAGE_CHARS = 400
+
+
 class DbtBuildFailed(Exception):
-    """dbt build failed; the message names the failing models and tests."""
+    """dbt build failed; the message names the failing models and tests, with dbt's message.
+
+    `retryable` is False when every failure is a data test that found bad rows: running the same
+    build on the same data would find them again, so the DAG fails at once instead of retrying.
+    """
+
+    def __init__(self, message: str, retryable: bool = True):
+        super().__init__(message)
+        self.retryable = retryable
 
 
 def dbt_environment(settings: Settings, start: date, end: date) -> dict[str, str]:
@@ -40,14 +70,22 @@ def dbt_environment(settings: Settings, start: date, end: date) -> dict[str, str
             "DBT_LOG_PATH": str(settings.data_dir / "logs" / "dbt"),
             # Compiled SQL, partial-parse state and run results live beside the warehouse
             # they describe, so runs over different data directories never mix them.
-            "DBT_TARGET_PATH": str(settings.warehouse_dir / "dbt_target"),
+            "DBT_TARGET_PATH": str(dbt_target_dir(settings)),
         }
     )
     return env
 
 
 def dbt_executable() -> str:
-    """The dbt installed beside the running interpreter."""
+    """The dbt installed beside the running interpreter, or for the spark target the one of
+    the Spark environment (BINGEWATCH_SPARK_DBT overrides it)."""
+    if dbt_target() == "spark":
+        spark_dbt = os.environ.get("BINGEWATCH_SPARK_DBT") or str(SPARK_ENVIRONMENT / "bin" / "dbt")
+        if not Path(spark_dbt).exists():
+            raise FileNotFoundError(
+                f"BINGEWATCH_DBT_TARGET=spark needs dbt-spark at {spark_dbt}: run `make spark-install`"
+            )
+        return spark_dbt
     candidate = Path(sys.executable).parent / "dbt"
     return str(candidate) if candidate.exists() else "dbt"
 
@@ -85,7 +123,7 @@ def run_dbt(
     if full_refresh:
         args.append("--full-refresh")
     args += extra_args or []
-    run_results = settings.warehouse_dir / "dbt_target" / "run_results.json"
+    run_results = dbt_target_dir(settings) / "run_results.json"
     run_results.unlink(missing_ok=True)  # never report an earlier command's results
     proc = subprocess.Popen(
         args,
@@ -102,21 +140,33 @@ def run_dbt(
     returncode = proc.wait()
     summary = _summarise(run_results)
     if returncode != 0:
-        failed = ", ".join(summary["failed"]) or "see the dbt log above"
-        raise DbtBuildFailed(f"dbt {command} failed for {start}..{end}: {failed}")
+        failed = "; ".join(
+            f"{node}: {message}" if message else node for node, message in summary["messages"].items()
+        )
+        raise DbtBuildFailed(
+            f"dbt {command} failed for {start}..{end}: {failed or 'see the dbt log above'}",
+            retryable=not summary["failed"] or summary["statuses"].get("error", 0) > 0,
+        )
     return summary
 
 
 def _summarise(run_results: Path) -> dict:
     """Counts by status, failing node names and the elapsed time from run_results.json."""
     if not run_results.exists():
-        return {"elapsed_s": None, "statuses": {}, "failed": []}
+        return {"elapsed_s": None, "statuses": {}, "failed": [], "messages": {}}
     results = json.loads(run_results.read_text())
     statuses: dict[str, int] = {}
-    failed = []
+    messages: dict[str, str] = {}
     for result in results.get("results", []):
         status = result.get("status")
         statuses[status] = statuses.get(status, 0) + 1
         if status in ("error", "fail"):
-            failed.append(result.get("unique_id", "?"))
-    return {"elapsed_s": results.get("elapsed_time"), "statuses": statuses, "failed": failed}
+            # The database error itself, so the alert says what broke, not only where.
+            message = " ".join((result.get("message") or "").split())
+            messages[result.get("unique_id", "?")] = message[:_MESSAGE_CHARS]
+    return {
+        "elapsed_s": results.get("elapsed_time"),
+        "statuses": statuses,
+        "failed": list(messages),
+        "messages": messages,
+    }

@@ -107,11 +107,19 @@ def bingewatch_nightly():
         pool=WAREHOUSE_POOL,
     )
     def dbt_build(raw_result: dict, ds=None) -> dict:
-        """dbt build for the arrival date (retried: a transient failure rewrites the same rows)."""
-        from bingewatch.transform import run_dbt
+        """dbt build for the arrival date (retried: a transient failure rewrites the same rows;
+        a data test that found bad rows fails at once, since a retry would find them again)."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from bingewatch.transform import DbtBuildFailed, run_dbt
 
         day = _arrival_date(ds)
-        return run_dbt(_settings(), day, day)
+        try:
+            return run_dbt(_settings(), day, day)
+        except DbtBuildFailed as failure:
+            if not failure.retryable:
+                raise AirflowFailException(str(failure)) from failure
+            raise
 
     @task(retries=2, retry_delay=timedelta(seconds=RETRY_DELAY_S / 3), pool=WAREHOUSE_POOL)
     def stage_candidate(dbt_result: dict, ds=None) -> str:

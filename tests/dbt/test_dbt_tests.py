@@ -40,6 +40,24 @@ def test_dbt_data_tests_pass_on_the_finished_run(copy_of_tiny_run):
     assert summary["failed"] == []
 
 
+def test_a_failing_node_is_named_with_its_message(copy_of_tiny_run):
+    """What the dbt_build alert says: which node failed and dbt's own words for why."""
+    import duckdb
+
+    from bingewatch.transform import DbtBuildFailed
+
+    settings = Settings.from_env(copy_of_tiny_run)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("insert into viewer_days select * from viewer_days limit 1")
+    with pytest.raises(DbtBuildFailed) as failure:
+        run_dbt(settings, date(2026, 3, 4), date(2026, 3, 4), command="test",
+                extra_args=["--select", "viewer_days", "--exclude-resource-type", "unit_test"], echo=None)
+    message = str(failure.value)
+    assert "test.bingewatch.unique_combination_of_columns_viewer_days" in message
+    assert "Got 1 result, configured to fail if != 0" in message
+    assert failure.value.retryable is False, "a data test that found bad rows would fail again"
+
+
 def test_dbt_docs_generate_offline_and_document_every_model(copy_of_tiny_run):
     import json
 

@@ -64,7 +64,9 @@ def test_published_notable_viewers_equal_the_ground_truth_exactly(small_run):
         background = con.execute("select count(distinct viewer_key) from viewer_days").fetchone()[0]
     assert background > 1000, "thousands of background viewers around the planted ones"
     missing, extra = expected - got, got - expected
-    assert not missing and not extra, f"missing (recall): {sorted(missing)}\nextra (precision): {sorted(extra)}"
+    assert not missing and not extra, (
+        f"missing (recall): {sorted(missing)}\nextra (precision): {sorted(extra)}"
+    )
 
 
 def test_the_hard_cases_are_in_the_truth_that_was_compared(small_run):

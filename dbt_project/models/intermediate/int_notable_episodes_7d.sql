@@ -84,7 +84,7 @@ notable as (
     select
         profile_id,
         'episodes_7d' as rule,
-        cast(null as varchar) as evidence,
+        cast(null as {{ dbt.type_string() }}) as evidence,
         cast(episodes as double) as metric_value,
         cast({{ var('episodes_7d_threshold') }} as double) as threshold,
         activity_date,

@@ -88,8 +88,9 @@ notable as (
     select
         profile_id,
         'marathon' as rule,
-        cast(null as varchar) as evidence,
-        {{ milliseconds_between('block_started_at', 'block_ended_at') }} / 3600000.0 as metric_value,
+        cast(null as {{ dbt.type_string() }}) as evidence,
+        cast({{ milliseconds_between('block_started_at', 'block_ended_at') }} as double) / 3600000
+            as metric_value,
         cast({{ var('marathon_hours') }} as double) as threshold,
         activity_date,
         window_start_date

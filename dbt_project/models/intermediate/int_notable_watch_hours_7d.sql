@@ -36,7 +36,7 @@ windows as (
     select
         window_end.profile_id,
         window_end.activity_date,
-        sum(window_day.attended_ms) / 3600000.0 as attended_hours
+        cast(sum(window_day.attended_ms) as double) / 3600000 as attended_hours
 
     from scoped_days as window_end
     inner join scoped_days as window_day
@@ -55,7 +55,7 @@ notable as (
     select
         profile_id,
         'watch_hours_7d' as rule,
-        cast(null as varchar) as evidence,
+        cast(null as {{ dbt.type_string() }}) as evidence,
         cast(attended_hours as double) as metric_value,
         cast({{ var('watch_hours_7d_threshold') }} as double) as threshold,
         activity_date,
