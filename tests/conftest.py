@@ -60,6 +60,13 @@ def bingewatch(*args: str, data_dir: Path, timeout: int = 900) -> subprocess.Com
 
 
 @pytest.fixture(scope="session")
+def cli():
+    """`bingewatch(*args, data_dir=...)`: the CLI in its own process (a fixture, because test
+    modules cannot import from conftest: several conftest.py files share that module name)."""
+    return bingewatch
+
+
+@pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory) -> dict:
     """Generate tiny data (3 arrival dates) and run the nightly DAG for each through Airflow."""
     data_dir = tmp_path_factory.mktemp("tiny-run")

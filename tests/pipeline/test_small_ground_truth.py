@@ -12,7 +12,6 @@ import os
 
 import duckdb
 import pytest
-from conftest import bingewatch
 
 from bingewatch.pseudonyms import viewer_key
 
@@ -26,10 +25,10 @@ DAYS = 18
 
 
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory) -> dict:
+def small_run(tmp_path_factory, cli) -> dict:
     data_dir = tmp_path_factory.mktemp("small-run")
-    bingewatch("generate", "--scale", "small", "--days", str(DAYS), data_dir=data_dir)
-    run = bingewatch("run", data_dir=data_dir, timeout=3600)
+    cli("generate", "--scale", "small", "--days", str(DAYS), data_dir=data_dir)
+    run = cli("run", data_dir=data_dir, timeout=3600)
     generator_dir = data_dir / "raw" / "_generator"
     return {
         "data_dir": data_dir,

@@ -16,7 +16,6 @@ from datetime import date
 
 import duckdb
 import pytest
-from conftest import bingewatch
 
 from bingewatch.settings import PROJECT_ROOT, Settings
 from bingewatch.transform import run_dbt
@@ -95,9 +94,9 @@ def assert_marts_equal(settings: Settings, after: date) -> dict[str, int]:
     return counts
 
 
-def test_spark_builds_the_duckdb_marts_row_by_row(spark_environment, tmp_path, monkeypatch):
+def test_spark_builds_the_duckdb_marts_row_by_row(spark_environment, tmp_path, monkeypatch, cli):
     data_dir = tmp_path / "data"
-    bingewatch(
+    cli(
         "generate", "--scale", "tiny", "--days", str(len(DATES)), "--start", DATES[0].isoformat(),
         data_dir=data_dir,
     )

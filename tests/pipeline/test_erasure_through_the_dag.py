@@ -10,7 +10,6 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import TINY_DATES, bingewatch
 
 from bingewatch.pseudonyms import viewer_key
 
@@ -25,7 +24,7 @@ def published_rows(data_dir) -> dict[str, list[tuple]]:
         return {t: sorted(con.execute(f"select * from {t}").fetchall(), key=repr) for t in PUBLISHED_TABLES}
 
 
-def test_an_erasure_request_removes_a_published_viewer_everywhere(tiny_run, copy_of_tiny_run):
+def test_an_erasure_request_removes_a_published_viewer_everywhere(tiny_run, copy_of_tiny_run, cli):
     data_dir = copy_of_tiny_run
     binger = next(case for case in tiny_run["manifest"]["planted"] if case["role"] == "binger")
     account = binger["account_id"]
@@ -47,7 +46,8 @@ def test_an_erasure_request_removes_a_published_viewer_everywhere(tiny_run, copy
     extra = pa.table({"account_id": [account], "requested_at": [table.column("requested_at")[0].as_py()]},
                      schema=table.schema)
     pq.write_table(pa.concat_tables([table, extra]), requests)
-    bingewatch("run", "--start", TINY_DATES[1], "--end", TINY_DATES[1], data_dir=data_dir)
+    last_date = max(tiny_run["manifest"]["per_received_date"])
+    cli("run", "--start", last_date, "--end", last_date, data_dir=data_dir)
 
     after = published_rows(data_dir)
     assert after == {t: [r for r in rows if r[0] not in keys] for t, rows in before.items()}
