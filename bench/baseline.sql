@@ -436,11 +436,11 @@ select
     viewers.viewer_key,
     viewer_days.time_zone,
     cast(viewer_days.day_length_ms / 1000 as integer) as day_length_s,
-    viewer_days.watch_ms / 1000.0 as watch_time_s,
-    viewer_days.attended_ms / 1000.0 as attended_s,
-    viewer_days.unattended_ms / 1000.0 as unattended_s,
-    viewer_days.night_watch_ms / 1000.0 as night_watch_s,
-    viewer_days.longest_continuous_ms / 1000.0 as longest_continuous_s,
+    cast(viewer_days.watch_ms as double) / 1000 as watch_time_s,
+    cast(viewer_days.attended_ms as double) / 1000 as attended_s,
+    cast(viewer_days.unattended_ms as double) / 1000 as unattended_s,
+    cast(viewer_days.night_watch_ms as double) / 1000 as night_watch_s,
+    cast(viewer_days.longest_continuous_ms as double) / 1000 as longest_continuous_s,
     viewer_days.sessions,
     viewer_days.titles_started,
     viewer_days.episodes_completed,
@@ -487,7 +487,7 @@ watch_hours_7d as (
         window_end.profile_id,
         'watch_hours_7d' as rule,
         cast(null as varchar) as evidence,
-        cast(sum(window_day.attended_ms) / 3600000.0 as double) as metric_value,
+        cast(sum(window_day.attended_ms) as double) / 3600000 as metric_value,
         cast(${watch_hours_7d_threshold} as double) as threshold,
         window_end.activity_date,
         cast(window_end.activity_date - interval 6 day as date) as window_start_date
@@ -498,7 +498,7 @@ watch_hours_7d as (
             between window_end.activity_date - interval 6 day and window_end.activity_date
     where window_end.attended_ms > 0
     group by window_end.profile_id, window_end.activity_date
-    having sum(window_day.attended_ms) / 3600000.0 >= ${watch_hours_7d_threshold}
+    having cast(sum(window_day.attended_ms) as double) / 3600000 >= ${watch_hours_7d_threshold}
 ),
 show_days as (
     select
@@ -581,7 +581,7 @@ marathons as (
         profile_id,
         'marathon' as rule,
         cast(null as varchar) as evidence,
-        (epoch_ms(block_ended_at) - epoch_ms(block_started_at)) / 3600000.0 as metric_value,
+        cast(epoch_ms(block_ended_at) - epoch_ms(block_started_at) as double) / 3600000 as metric_value,
         cast(${marathon_hours} as double) as threshold,
         activity_date,
         window_start_date
