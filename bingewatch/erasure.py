@@ -35,7 +35,12 @@ log = logging.getLogger(__name__)
 
 ERASURE_LOG = "erasure_log.json"
 RUN_RECORD = "erasure.json"
-IDENTIFIER_COLUMNS = ("account_id", "profile_id", "viewer_key")
+# 'This row belongs to an erased account', per identifier column a table or file may have.
+ERASED_CONDITIONS = {
+    "account_id": "account_id in (select account_id from erased_accounts)",
+    "profile_id": "profile_id in (select profile_id from erased_profiles)",
+    "viewer_key": "viewer_key in (select viewer_key from erased_profiles)",
+}
 
 
 def request_key(account_id: str, key: str) -> str:
@@ -75,14 +80,9 @@ def _columns(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
     return {row[0] for row in con.execute(f"describe select * from read_parquet({_quote(path)})").fetchall()}
 
 
-def _erased_filter(columns: set[str]) -> str | None:
-    """SQL for 'this row belongs to an erased account', from whichever keys the file has."""
-    parts = []
-    if "account_id" in columns:
-        parts.append("account_id in (select account_id from erased_accounts)")
-    if "profile_id" in columns:
-        parts.append("profile_id in (select profile_id from erased_profiles)")
-    return " or ".join(parts) or None
+def _erased_filter(columns: set[str] | list[str]) -> str | None:
+    """SQL for 'this row belongs to an erased account', from whichever keys the rows have."""
+    return " or ".join(sql for column, sql in ERASED_CONDITIONS.items() if column in columns) or None
 
 
 def _rewrite_without(con: duckdb.DuckDBPyConnection, path: Path) -> int:
@@ -134,12 +134,7 @@ def _erase_from_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Path) -> di
         ).fetchall()
         removed = {}
         for schema, table, names in sorted(columns):
-            conditions = {
-                "account_id": "account_id in (select account_id from erased_accounts)",
-                "profile_id": "profile_id in (select profile_id from erased_profiles)",
-                "viewer_key": "viewer_key in (select viewer_key from erased_profiles)",
-            }
-            where = " or ".join(conditions[c] for c in IDENTIFIER_COLUMNS if c in names)
+            where = _erased_filter(names)
             if not where:
                 continue
             count = con.execute(f'delete from warehouse."{schema}"."{table}" where {where}').fetchone()[0]
