@@ -1,6 +1,7 @@
 """Write-audit-publish, the two file moves: stage a candidate, then swap it in atomically.
 
-``stage_candidate`` copies the published tables out of the warehouse (opened read-only) into
+``stage_candidate`` copies the published tables out of the warehouse (opened read-only; on the
+spark target, DuckDB views over its Parquet tables: ``bingewatch.warehouse_tables``) into
 ``audit/candidate-<D>.duckdb``; the mart suites run on that file. ``publish`` copies the
 audited candidate next to the published file and ``os.replace``s it in: readers holding the old
 file keep reading the old snapshot (same inode), new readers get the new one, nobody ever sees
@@ -25,6 +26,7 @@ from bingewatch.quality.gates import (
 )
 from bingewatch.quality.suites import OPTIONAL_TABLES, PUBLISHED_TABLES
 from bingewatch.settings import Settings
+from bingewatch.warehouse_tables import readable_warehouse
 
 STAGE_RECORD = "stage.json"
 PUBLISH_RECORD = "publish.json"
@@ -45,14 +47,12 @@ def _quote(path: Path) -> str:
 
 
 def stage_candidate(settings: Settings, received_date: date) -> Path:
-    """Copy the published tables from the warehouse into a fresh candidate file; return it."""
+    """Copy the published tables from the target's warehouse into a fresh candidate file; return it."""
     import duckdb
 
     started = time.monotonic()
     received_date = as_date(received_date)
-    warehouse = settings.warehouse_path
-    if not warehouse.is_file():
-        raise FileNotFoundError(f"no warehouse at {warehouse}: did dbt build run?")
+    warehouse = readable_warehouse(settings)
     settings.audit_dir.mkdir(parents=True, exist_ok=True)
     # A fresh attempt at D: an earlier attempt's audit and publication no longer describe it.
     for stale in (MARTS_RECORD, PUBLISH_RECORD):

@@ -10,7 +10,8 @@ Runs once per UTC arrival date (the run's logical date is the arrival date that 
 3. **validate_raw_batch** – the Great Expectations raw-batch suite on that partition.
 4. **dbt_build** – `dbt build` of staging → intermediate → marts for that date; late events
    recompute exactly the viewer-days, windows and streaks they touch.
-5. **stage_candidate** – the publishable marts copied into an audit file.
+5. **stage_candidate** – the publishable marts copied into an audit file (from the DuckDB
+   warehouse, or on the spark target from its Parquet tables: `bingewatch.warehouse_tables`).
 6. **validate_marts** – the mart suites on the candidate; a blocking failure stops here and
    the previous publication stays in place (write-audit-publish).
 7. **publish** – the candidate atomically replaces `published/bingewatch.duckdb`

@@ -328,7 +328,7 @@ def previous_viewer_days_rows(settings: Settings) -> int | None:
 RECONCILIATION_CHECK = "warehouse.sessions_reconcile_with_viewer_days"
 
 
-def _reconciliation_sample(settings: Settings, limit: int = 10) -> list[dict[str, Any]]:
+def _reconciliation_sample(warehouse: Path, limit: int = 10) -> list[dict[str, Any]]:
     """Up to ``limit`` mismatching sessions / viewer-days, read-only, only after a failure.
 
     GX's SUMMARY results carry the count of unexpected rows but not the rows; the record and
@@ -339,7 +339,7 @@ def _reconciliation_sample(settings: Settings, limit: int = 10) -> list[dict[str
     from bingewatch.quality.suites import WATCH_TIME_RECONCILIATION
 
     try:
-        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
             cursor = con.execute(
                 f"{WATCH_TIME_RECONCILIATION} order by level, viewer_key, item limit {limit}"
             )
@@ -360,6 +360,7 @@ def validate_marts(settings: Settings, candidate_path: Path, received_date: date
     """Run the mart suites on the candidate file; raise QualityGateFailed on blocking failures."""
     from bingewatch.quality.runner import duckdb_url
     from bingewatch.quality.suites import MARTS_CHECKPOINT
+    from bingewatch.warehouse_tables import readable_warehouse
 
     started = time.monotonic()
     received_date = as_date(received_date)
@@ -403,13 +404,15 @@ def validate_marts(settings: Settings, candidate_path: Path, received_date: date
     timings: dict[str, float] = {}
     extra["timings"] = timings
     # The warehouse is opened read-only by GX for the reconciliation checks: validate_marts
-    # runs after dbt has finished writing it (one writer at a time, DESIGN §5).
+    # runs after dbt has finished writing it (one writer at a time, DESIGN §5). On the spark
+    # target it is a DuckDB file of views over Spark's Parquet tables.
+    warehouse = readable_warehouse(settings)
     gx_checks, docs = _run_gx(
         settings,
         MARTS_CHECKPOINT,
         {
             "bingewatch_candidate_url": duckdb_url(candidate_path),
-            "bingewatch_warehouse_url": duckdb_url(settings.warehouse_path),
+            "bingewatch_warehouse_url": duckdb_url(warehouse),
         },
         parameters,
         timings,
@@ -418,7 +421,7 @@ def validate_marts(settings: Settings, candidate_path: Path, received_date: date
     extra["data_docs"] = docs
     for check in gx_checks:
         if check["name"] == RECONCILIATION_CHECK and not check["success"] and not check["exception"]:
-            check["unexpected_rows"] = _reconciliation_sample(settings)
+            check["unexpected_rows"] = _reconciliation_sample(warehouse)
         if check["name"] == "warehouse.viewer_days_volume_vs_recent_runs" and isinstance(
             check["observed_value"], int
         ):

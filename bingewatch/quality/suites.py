@@ -80,12 +80,14 @@ DIRECT_IDENTIFIERS = [
 PUBLISHED_TABLES = ["viewer_days", "notable_viewers", "public_title_streaks", "run_accounting"]
 OPTIONAL_TABLES = ["quarantine_reasons"]
 
-# The mart contract as DuckDB DDL: authoring builds empty tables from it, tests fill them.
+# The mart contract as DuckDB DDL, in the models' column order: authoring builds empty tables
+# from it, tests fill them, and on the spark target the candidate's columns follow it
+# (bingewatch.warehouse_tables; Spark itself moves partition columns last).
 MART_DDL = {
-    "viewer_days": "viewer_key varchar, time_zone varchar, activity_date date, "
-    "day_length_s integer, watch_time_s double, attended_s double, unattended_s double, "
-    "night_watch_s double, longest_continuous_s double, sessions bigint, titles_started bigint, "
-    "episodes_completed bigint, distinct_series bigint, devices bigint, "
+    "viewer_days": "viewer_key varchar, time_zone varchar, day_length_s integer, "
+    "watch_time_s double, attended_s double, unattended_s double, night_watch_s double, "
+    "longest_continuous_s double, sessions bigint, titles_started bigint, "
+    "episodes_completed bigint, distinct_series bigint, devices bigint, activity_date date, "
     "first_play_at timestamp, last_play_at timestamp",
     "notable_viewers": "viewer_key varchar, rule varchar, evidence varchar, "
     "metric_value double, threshold double, activity_date date, window_start_date date",

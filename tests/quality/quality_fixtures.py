@@ -96,7 +96,11 @@ def build_warehouse(path, viewers: int = VIEWERS, days: int = DAYS, run_date: da
                     )
                 )
         con.executemany(
-            "insert into viewer_days values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            "insert into viewer_days (viewer_key, time_zone, activity_date, day_length_s, "
+            "watch_time_s, attended_s, unattended_s, night_watch_s, longest_continuous_s, sessions, "
+            "titles_started, episodes_completed, distinct_series, devices, first_play_at, "
+            "last_play_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
         )
         con.execute(
             "insert into notable_viewers values (?, 'watch_hours_7d', null, 75.5, 70, ?, ?),"

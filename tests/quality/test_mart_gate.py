@@ -46,11 +46,11 @@ def _next_night(settings, corruption_sql: list[str]):
     """The next night's warehouse (one more day of data), then the corruption."""
     with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute(
-            "insert into viewer_days select viewer_key, time_zone, activity_date + 1, "
-            "day_length_s, watch_time_s, attended_s, unattended_s, night_watch_s, "
-            "longest_continuous_s, sessions, titles_started, episodes_completed, "
-            "distinct_series, devices, first_play_at + interval 1 day, "
-            "last_play_at + interval 1 day from viewer_days where activity_date = ?",
+            "insert into viewer_days by name select viewer_key, time_zone, "
+            "activity_date + 1 as activity_date, day_length_s, watch_time_s, attended_s, unattended_s, "
+            "night_watch_s, longest_continuous_s, sessions, titles_started, episodes_completed, "
+            "distinct_series, devices, first_play_at + interval 1 day as first_play_at, "
+            "last_play_at + interval 1 day as last_play_at from viewer_days where activity_date = ?",
             [RUN_DATE],
         )
         con.execute("insert into run_accounting values (?, 500, 480, 10, 10)", [NEXT_DATE])
