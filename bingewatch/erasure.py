@@ -5,7 +5,9 @@
 1. **New requests** (accounts not yet in the erasure log) are erased everywhere: every raw
    playback-events file that holds their rows is rewritten without them (one file at a time,
    atomically), their profile rows are removed from ``raw/profiles``, and every warehouse table
-   with an ``account_id``, ``profile_id`` or ``viewer_key`` column loses their rows. The next
+   with an ``account_id``, ``profile_id`` or ``viewer_key`` column loses their rows: in the
+   DuckDB warehouse file, and in the spark target's Parquet tables (``warehouse/spark/``, each
+   file holding their rows rewritten like a raw file; Spark keeps no other copy). The next
    publication, made from that warehouse, replaces the published snapshot; older audit
    candidates are pruned when it is published (``bingewatch.publish``).
 2. **Every run** sweeps its own arrival partition for rows of any erased account (a device that
@@ -30,6 +32,7 @@ import duckdb
 
 from bingewatch.quality.gates import read_json, write_json
 from bingewatch.settings import Settings
+from bingewatch.warehouse_tables import spark_table_files, spark_tables
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +79,14 @@ def _fill(con: duckdb.DuckDBPyConnection, table: str, rows: list[list]) -> None:
         con.executemany(f"insert into {table} values ({', '.join('?' * len(rows[0]))})", rows)
 
 
+def _read(path: Path) -> str:
+    # The file's own columns: no column made up from a `key=value` folder in its path, which a
+    # rewrite would otherwise add to the file (raw partitions, Spark's partitioned tables).
+    return f"read_parquet({_quote(path)}, hive_partitioning = false)"
+
+
 def _columns(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
-    return {row[0] for row in con.execute(f"describe select * from read_parquet({_quote(path)})").fetchall()}
+    return {row[0] for row in con.execute(f"describe select * from {_read(path)}").fetchall()}
 
 
 def _erased_filter(columns: set[str] | list[str]) -> str | None:
@@ -90,7 +99,7 @@ def _rewrite_without(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     condition = _erased_filter(_columns(con, path))
     if condition is None:
         return 0
-    source = f"read_parquet({_quote(path)})"
+    source = _read(path)
     removed = con.execute(f"select count(*) from {source} where {condition}").fetchone()[0]
     if removed:
         tmp = path.with_name(f".{path.name}.erasing-{os.getpid()}")
@@ -100,6 +109,9 @@ def _rewrite_without(con: duckdb.DuckDBPyConnection, path: Path) -> int:
                 f"copy (select * from {source} where not coalesce({condition}, false)) "
                 f"to {_quote(tmp)} (format parquet, compression zstd)"
             )
+            # Hadoop's local file system (Spark's tables) verifies a file against its .crc
+            # sibling when there is one: drop it first, so no crash leaves a stale checksum.
+            path.with_name(f".{path.name}.crc").unlink(missing_ok=True)
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -179,6 +191,10 @@ def apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
             # Profiles go last: until then a crashed attempt can find the account's profiles again.
             warehouse = settings.warehouse_path
             warehouse_removed = _erase_from_warehouse(con, warehouse) if warehouse.is_file() else {}
+            spark_files = [
+                path for table_dir in spark_tables(settings).values() for path in spark_table_files(table_dir)
+            ]
+            spark_removed, spark_unreadable = _sweep_files(con, spark_files, settings.warehouse_dir)
             event_files = sorted(settings.events_dir.glob("received_date=*/*.parquet"))
             raw_removed, unreadable = _sweep_files(con, event_files, settings.raw_dir)
             profile_removed, _ = _sweep_files(con, profile_files, settings.raw_dir)
@@ -197,8 +213,8 @@ def apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
                 "accounts": len(new),
                 "profiles": len(profile_ids),
                 "raw_rows_removed": {**raw_removed, **profile_removed},
-                "warehouse_rows_removed": warehouse_removed,
-                "unreadable_files": unreadable,
+                "warehouse_rows_removed": {**warehouse_removed, **spark_removed},
+                "unreadable_files": unreadable + spark_unreadable,
             }
             for entry in entries:
                 entry["batch"] = batch

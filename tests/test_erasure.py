@@ -135,3 +135,116 @@ def test_no_requests_and_no_warehouse_yet_is_fine(tmp_path):
     record = apply_erasures(s, DAY1, KEY)
     assert record["requests_total"] == 0
     assert [r["event_id"] for r in rows(s.events_partition(DAY1) / "part-0.parquet")] == ["e1"]
+
+
+def test_a_raw_rewrite_keeps_the_files_own_columns(settings):
+    """No received_date column made up from the partition folder lands in the rewritten file."""
+    before = pq.read_schema(settings.events_partition(DAY1) / "part-0.parquet").names
+    apply_erasures(settings, DAY2, KEY)
+    assert pq.read_schema(settings.events_partition(DAY1) / "part-0.parquet").names == before
+
+
+# --- the spark target's tables: plain Parquet folders, laid out as Spark writes them -------------
+SPARK_PART = "part-00000-3f1c-4b7e.c000.snappy.parquet"
+
+
+def spark_file(s: Settings, table: str, partition: str | None, select: str) -> Path:
+    """One Spark-layout table file (with its .crc sibling and the table's _SUCCESS marker)."""
+    from bingewatch.warehouse_tables import spark_tables_dir
+
+    table_dir = spark_tables_dir(s) / table
+    folder = table_dir / partition if partition else table_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / SPARK_PART
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute(f"copy ({select}) to '{path}' (format parquet)")
+    (folder / f".{SPARK_PART}.crc").write_bytes(b"crc")
+    (table_dir / "_SUCCESS").touch()
+    return path
+
+
+@pytest.fixture()
+def spark_settings(settings) -> Settings:
+    """The same accounts in Spark's tables: a date-partitioned mart and an unpartitioned table."""
+    erased, kept = viewer_key("pr-erase-1", KEY), viewer_key("pr-keep", KEY)
+    for day in ("2026-03-01", "2026-03-02"):
+        spark_file(settings, "daily_viewers", f"activity_date={day}",
+                   f"select * from (values ('{erased}', 1.5, timestamptz '{day} 20:00:00+00'), "
+                   f"('{kept}', 3.0, timestamptz '{day} 21:00:00+00')) "
+                   "as t(viewer_key, watch_time_s, first_play_at)")
+    spark_file(settings, "int_days", None,
+               "select * from (values ('pr-erase-2', 2::bigint), ('pr-keep', 3::bigint)) "
+               "as t(profile_id, watch_ms)")
+    spark_file(settings, "public_title_streaks", None, "select 'Show' as show_title, 12::bigint as viewers")
+    return settings
+
+
+def columns(path: Path) -> list[tuple[str, str]]:
+    return [(field.name, str(field.type)) for field in pq.read_schema(path)]
+
+
+def spark_rows(path: Path) -> list[tuple]:
+    return [tuple(r.values()) for r in pq.read_table(path).to_pylist()]
+
+
+def test_a_new_request_is_erased_from_the_spark_targets_parquet_tables(spark_settings):
+    s = spark_settings
+    from bingewatch.warehouse_tables import spark_tables_dir
+
+    tables = spark_tables_dir(s)
+    partitions = [tables / "daily_viewers" / f"activity_date={day}" for day in ("2026-03-01", "2026-03-02")]
+    days = [partition / SPARK_PART for partition in partitions]
+    schema_before = columns(days[0])
+    untouched = {p: p.read_bytes() for p in (tables / "public_title_streaks").rglob("*") if p.is_file()}
+
+    apply_erasures(s, DAY2, KEY)
+
+    kept = viewer_key("pr-keep", KEY)
+    for path in days:
+        assert [r[0] for r in spark_rows(path)] == [kept]
+        # Same columns and types as Spark wrote them: no partition column, timestamps still instants.
+        assert columns(path) == schema_before
+        # The stale checksum is gone (Hadoop would refuse the file), Spark's marker stays.
+        assert not path.with_name(f".{SPARK_PART}.crc").exists()
+    assert (tables / "daily_viewers" / "_SUCCESS").exists()
+    assert spark_rows(tables / "int_days" / SPARK_PART) == [("pr-keep", 3)]
+    streaks = tables / "public_title_streaks"
+    assert {p: p.read_bytes() for p in streaks.rglob("*") if p.is_file()} == untouched
+
+    [entry] = json.loads((s.warehouse_dir / ERASURE_LOG).read_text())["requests"]
+    removed = entry["batch"]["warehouse_rows_removed"]
+    assert {table: rows for table, rows in removed.items() if table.startswith("spark/")} == {
+        f"spark/warehouse.db/int_days/{SPARK_PART}": 1,
+        f"spark/warehouse.db/daily_viewers/activity_date=2026-03-01/{SPARK_PART}": 1,
+        f"spark/warehouse.db/daily_viewers/activity_date=2026-03-02/{SPARK_PART}": 1,
+    }
+    # The DuckDB warehouse beside them was erased as before.
+    assert removed["main.viewer_days"] == 1
+
+
+def test_a_rerun_changes_no_spark_file(spark_settings):
+    from bingewatch.warehouse_tables import spark_tables_dir
+
+    apply_erasures(spark_settings, DAY2, KEY)
+    files = {p: p.read_bytes() for p in spark_tables_dir(spark_settings).rglob("*") if p.is_file()}
+    record = apply_erasures(spark_settings, DAY2, KEY)
+    assert record["requests_erased_now"] == 0
+    assert {p: p.read_bytes() for p in spark_tables_dir(spark_settings).rglob("*") if p.is_file()} == files
+
+
+def test_the_spark_views_read_the_erased_tables_in_utc(spark_settings):
+    """What stage_candidate reads on the spark target: erased rows gone, timestamps as UTC wall clock."""
+    from bingewatch.warehouse_tables import readable_warehouse
+
+    apply_erasures(spark_settings, DAY2, KEY)
+    views = readable_warehouse(spark_settings, target="spark")
+    with duckdb.connect(str(views), read_only=True) as con:
+        con.execute("set TimeZone = 'America/New_York'")
+        got = con.execute("select viewer_key, activity_date, first_play_at from daily_viewers order by 2")
+        got = got.fetchall()
+    kept = viewer_key("pr-keep", KEY)
+    assert got == [
+        (kept, date(2026, 3, 1), datetime(2026, 3, 1, 21)),
+        (kept, date(2026, 3, 2), datetime(2026, 3, 2, 21)),
+    ]
