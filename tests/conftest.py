@@ -42,14 +42,16 @@ TEST_KEY = os.environ["BINGEWATCH_PSEUDONYM_KEY"]
 TINY_DATES = ("2026-03-02", "2026-03-04")
 
 
-def bingewatch(*args: str, data_dir: Path, timeout: int = 900) -> subprocess.CompletedProcess:
-    """Run the CLI as a user would, in its own process."""
+def bingewatch(
+    *args: str, data_dir: Path, timeout: int = 900, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run the CLI as a user would, in its own process (``env``: extra environment variables)."""
     result = subprocess.run(
         [sys.executable, "-m", "bingewatch.cli", "--data-dir", str(data_dir), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "AIRFLOW_HOME": str(data_dir / "airflow")},
+        env={**os.environ, "AIRFLOW_HOME": str(data_dir / "airflow"), **(env or {})},
     )
     if result.returncode != 0:
         raise AssertionError(
