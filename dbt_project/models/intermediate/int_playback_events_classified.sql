@@ -1,7 +1,9 @@
-{{ config(materialized='table') }}
+{#- A view: each consumer reads the batch once, which costs less than writing every wide raw
+    row to a table (docs/benchmarks.md, "What was changed because of it"). -#}
+{{ config(materialized='view') }}
 
--- The run's raw rows, each with the first quarantine reason that applies (null when valid)
--- and, for valid rows, whether an earlier row of the batch had the same event_id.
+-- The run's raw rows, each with the first quarantine reason that applies (null when valid).
+-- Which valid rows repeat an event_id is decided in int_playback_events_deduplicated.
 
 with
 
@@ -59,22 +61,6 @@ reasoned as (
 
     from joined
 
-),
-
-ranked as (
-
-    select
-        *,
-        case
-            when quarantine_reason is null
-                then row_number() over (
-                    partition by event_id, quarantine_reason is null
-                    order by received_date, received_at, source_file, source_row_number
-                )
-        end as event_id_occurrence
-
-    from reasoned
-
 )
 
-select * from ranked
+select * from reasoned

@@ -31,7 +31,16 @@ titles as (
 
 session_events as (
 
-    select events.*
+    -- Only the columns used below: the CTE is read twice, so it is held, not streamed.
+    select
+        events.playback_session_id,
+        events.profile_id,
+        events.title_id,
+        events.device_type,
+        events.event_type,
+        events.media_offset_ms,
+        events.is_autoplay,
+        events.event_at
     from events
     inner join run_sessions
         on events.playback_session_id = run_sessions.playback_session_id
