@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
+from collections import deque
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 # dbt-spark and pyspark live in their own locked environment (spark/, `make spark-install`),
 # so the main environment's Airflow and DuckDB pins never meet pyspark's.
 SPARK_ENVIRONMENT = PROJECT_ROOT / ".venv-spark"
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def dbt_target() -> str:
@@ -134,7 +137,9 @@ def run_dbt(
         text=True,
     )
     assert proc.stdout is not None
+    last_lines: deque[str] = deque(maxlen=12)
     for line in proc.stdout:
+        last_lines.append(_ANSI_ESCAPE.sub("", line.rstrip()))  # some errors ignore DBT_USE_COLORS
         if echo:
             echo(line.rstrip())
     returncode = proc.wait()
@@ -143,8 +148,10 @@ def run_dbt(
         failed = "; ".join(
             f"{node}: {message}" if message else node for node, message in summary["messages"].items()
         )
+        # No node ran (a parse or connection error): dbt's last words are the reason.
+        reason = failed or "dbt said:\n" + "\n".join(last_lines)
         raise DbtBuildFailed(
-            f"dbt {command} failed for {start}..{end}: {failed or 'see the dbt log above'}",
+            f"dbt {command} failed for {start}..{end}: {reason}",
             retryable=not summary["failed"] or summary["statuses"].get("error", 0) > 0,
         )
     return summary

@@ -50,12 +50,37 @@ def test_a_failing_node_is_named_with_its_message(copy_of_tiny_run):
     with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute("insert into viewer_days select * from viewer_days limit 1")
     with pytest.raises(DbtBuildFailed) as failure:
-        run_dbt(settings, date(2026, 3, 4), date(2026, 3, 4), command="test",
-                extra_args=["--select", "viewer_days", "--exclude-resource-type", "unit_test"], echo=None)
+        run_dbt(
+            settings,
+            date(2026, 3, 4),
+            date(2026, 3, 4),
+            command="test",
+            extra_args=["--select", "viewer_days", "--exclude-resource-type", "unit_test"],
+            echo=None,
+        )
     message = str(failure.value)
     assert "test.bingewatch.unique_combination_of_columns_viewer_days" in message
     assert "Got 1 result, configured to fail if != 0" in message
     assert failure.value.retryable is False, "a data test that found bad rows would fail again"
+
+
+def test_a_failure_before_any_node_ran_carries_dbt_s_own_words(copy_of_tiny_run):
+    """A parse error leaves no run_results: the error then quotes dbt's last lines, not 'see above'."""
+    from bingewatch.transform import DbtBuildFailed
+
+    with pytest.raises(DbtBuildFailed) as failure:
+        run_dbt(
+            Settings.from_env(copy_of_tiny_run),
+            date(2026, 3, 4),
+            date(2026, 3, 4),
+            command="ls",
+            extra_args=["--vars", "{not: [closed"],
+            echo=None,
+        )
+    message = str(failure.value)
+    assert "dbt said:" in message
+    assert "vars" in message.lower(), message
+    assert failure.value.retryable is True
 
 
 def test_dbt_docs_generate_offline_and_document_every_model(copy_of_tiny_run):
@@ -65,7 +90,7 @@ def test_dbt_docs_generate_offline_and_document_every_model(copy_of_tiny_run):
     run_dbt(settings, date(2026, 3, 4), date(2026, 3, 4), command="docs generate", echo=None)
     target = settings.warehouse_dir / "dbt_target"
     html = (target / "index.html").read_text()
-    assert "<script src=\"http" not in html and "<link href=\"http" not in html
+    assert '<script src="http' not in html and '<link href="http' not in html
     manifest = json.loads((target / "manifest.json").read_text())
     undocumented = [
         node["name"]
