@@ -35,8 +35,11 @@ $(UV):
 	fi
 	@test -x $(UV) || { echo "could not install uv into $(TOOLS)" >&2; exit 1; }
 
+# --compile-bytecode: every task, dbt build and GX validation is a new Python process, and where
+# PYTHONDONTWRITEBYTECODE is set (as on our CI machines) nothing else ever writes the .pyc files:
+# each process then recompiles what it imports (GX's import took 17 s instead of 8 s).
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 install: $(VENV)/.installed
@@ -46,7 +49,7 @@ install: $(VENV)/.installed
 SPARK_VENV := .venv-spark
 $(SPARK_VENV)/.installed: spark/pyproject.toml spark/uv.lock scripts/install_java.sh | $(UV)
 	bash scripts/install_java.sh
-	UV_PROJECT_ENVIRONMENT=$(abspath $(SPARK_VENV)) $(UV) sync --frozen --project spark --python $(PYTHON)
+	UV_PROJECT_ENVIRONMENT=$(abspath $(SPARK_VENV)) $(UV) sync --frozen --compile-bytecode --project spark --python $(PYTHON)
 	@touch $@
 
 spark-install: $(SPARK_VENV)/.installed
