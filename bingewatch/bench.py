@@ -80,7 +80,15 @@ PROBE_DATE = date(2026, 1, 5)
 
 
 class BenchFailed(Exception):
-    """A benchmark step failed; the message names the step and where its log is."""
+    """A benchmark step failed; the message names the step and where its log is.
+
+    ``progress`` holds what a stopped pipeline worker had measured (its stages so far, and the
+    stage it was in with its time and peak memory), so the partial results keep them.
+    """
+
+    def __init__(self, message: str, progress: dict | None = None):
+        super().__init__(message)
+        self.progress = progress
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -283,7 +291,11 @@ def _worker(kind: str, data_dir: Path, memory_limit: str, out: Path, log: Path, 
     child = timed_child(args, _bench_env(data_dir, memory_limit), log)
     if child["returncode"] != 0 or not out.exists():
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
-        raise BenchFailed(f"bench worker {kind} failed (exit {child['returncode']}); log {log}:\n{tail}")
+        progress_path = out.with_suffix(".progress.json")
+        progress = json.loads(progress_path.read_text()) if progress_path.is_file() else None
+        raise BenchFailed(
+            f"bench worker {kind} failed (exit {child['returncode']}); log {log}:\n{tail}", progress
+        )
     result = json.loads(out.read_text())
     result["process"] = child
     return result
@@ -879,8 +891,11 @@ def run_bench(
         results["written"] = [str(p) for p in paths]
         progress("wrote " + ", ".join(str(p) for p in paths))
         return results
-    except BaseException:
-        # Hours of measurements must survive a failure late in the run: keep what was measured.
+    except BaseException as failure:
+        # Hours of measurements must survive a failure late in the run: keep what was measured,
+        # including the stages a stopped worker got through.
+        if getattr(failure, "progress", None):
+            results["stopped_worker_progress"] = failure.progress
         results_dir.mkdir(parents=True, exist_ok=True)
         partial = results_dir / f"{results['started_at'][:10]}-{scale}.partial.json"
         partial.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")

@@ -124,3 +124,19 @@ def test_results_file_holds_every_figure(bench):
 def test_bench_refuses_an_unknown_scale(capsys):
     assert main(["bench", "--scale", "huge"]) == 2
     assert "unknown scale" in capsys.readouterr().err
+
+
+def test_a_stopped_worker_leaves_its_progress_in_the_failure(tmp_path, monkeypatch):
+    """A worker stopped half-way (a large run at the time box): its stages so far are kept."""
+    import bingewatch.bench as bench_module
+
+    out = tmp_path / "pipeline-0.json"
+    measured = {"stages": {"raw_validation": {"seconds": 22.2}}, "running": {"stage": "dbt"}}
+    out.with_suffix(".progress.json").write_text(json.dumps(measured))
+    log = tmp_path / "worker.log"
+    log.write_text("dbt stopped\n")
+    monkeypatch.setattr(bench_module, "timed_child", lambda *args, **kwargs: {"returncode": -15})
+    with pytest.raises(bench_module.BenchFailed) as failure:
+        bench_module._worker("pipeline", tmp_path, "1GB", out, log)
+    assert failure.value.progress == measured
+    assert "exit -15" in str(failure.value) and "dbt stopped" in str(failure.value)
