@@ -32,7 +32,7 @@ import duckdb
 
 from bingewatch.quality.gates import read_json, write_json
 from bingewatch.settings import Settings
-from bingewatch.warehouse_tables import spark_table_files, spark_tables
+from bingewatch.warehouse_tables import spark_table_files, spark_tables, sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,6 @@ def request_key(account_id: str, key: str) -> str:
     return hmac.new(key.encode(), b"erasure:" + account_id.encode(), sha256).hexdigest()
 
 
-def _quote(value: str | Path) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
 
 def _connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
@@ -68,7 +65,7 @@ def _requests(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, d
     if not files:
         return {}
     rows = con.execute(
-        f"select account_id, min(requested_at) from read_parquet([{', '.join(map(_quote, files))}]) "
+        f"select account_id, min(requested_at) from read_parquet([{', '.join(map(sql_literal, files))}]) "
         "where account_id is not null group by account_id"
     ).fetchall()
     return {account: requested_at for account, requested_at in rows}
@@ -82,7 +79,7 @@ def _fill(con: duckdb.DuckDBPyConnection, table: str, rows: list[list]) -> None:
 def _read(path: Path) -> str:
     # The file's own columns: no column made up from a `key=value` folder in its path, which a
     # rewrite would otherwise add to the file (raw partitions, Spark's partitioned tables).
-    return f"read_parquet({_quote(path)}, hive_partitioning = false)"
+    return f"read_parquet({sql_literal(path)}, hive_partitioning = false)"
 
 
 def _columns(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
@@ -107,7 +104,7 @@ def _rewrite_without(con: duckdb.DuckDBPyConnection, path: Path) -> int:
             # Rows with a null key stay (they are quarantined and counted, never published).
             con.execute(
                 f"copy (select * from {source} where not coalesce({condition}, false)) "
-                f"to {_quote(tmp)} (format parquet, compression zstd)"
+                f"to {sql_literal(tmp)} (format parquet, compression zstd)"
             )
             # Hadoop's local file system (Spark's tables) verifies a file against its .crc
             # sibling when there is one: drop it first, so no crash leaves a stale checksum.
@@ -136,7 +133,7 @@ def _sweep_files(con: duckdb.DuckDBPyConnection, files: list[Path], root: Path) 
 
 def _erase_from_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, int]:
     """Delete the erased rows from every warehouse table that has an identifier column."""
-    con.execute(f"attach {_quote(warehouse)} as warehouse")
+    con.execute(f"attach {sql_literal(warehouse)} as warehouse")
     try:
         columns = con.execute(
             "select table_schema, table_name, list(column_name) "
@@ -173,7 +170,7 @@ def apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
         profile_files = sorted(profiles_dir.glob("*.parquet")) if profiles_dir.is_dir() else []
         profile_ids = []
         if new and profile_files:
-            files = ", ".join(map(_quote, profile_files))
+            files = ", ".join(map(sql_literal, profile_files))
             profile_ids = [
                 row[0]
                 for row in con.execute(

@@ -26,7 +26,7 @@ from bingewatch.quality.gates import (
 )
 from bingewatch.quality.suites import OPTIONAL_TABLES, PUBLISHED_TABLES
 from bingewatch.settings import Settings
-from bingewatch.warehouse_tables import readable_warehouse
+from bingewatch.warehouse_tables import readable_warehouse, sql_literal
 
 STAGE_RECORD = "stage.json"
 PUBLISH_RECORD = "publish.json"
@@ -41,9 +41,6 @@ def candidate_path(settings: Settings, received_date: date) -> Path:
     """Where the candidate publication for arrival date D is built and audited."""
     return settings.audit_dir / f"candidate-{received_date.isoformat()}.duckdb"
 
-
-def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def stage_candidate(settings: Settings, received_date: date) -> Path:
@@ -65,7 +62,7 @@ def stage_candidate(settings: Settings, received_date: date) -> Path:
     try:
         with duckdb.connect(str(building)) as con:
             con.execute("set enable_progress_bar = false")
-            con.execute(f"attach {_quote(warehouse)} as warehouse (read_only)")
+            con.execute(f"attach {sql_literal(warehouse)} as warehouse (read_only)")
             present = {
                 row[0]
                 for row in con.execute(

@@ -62,7 +62,8 @@ def contract(table: str) -> list[tuple[str, str]]:
     return [tuple(column.strip().split(" ", 1)) for column in ddl.split(",")]
 
 
-def _quote(value: str | Path) -> str:
+def sql_literal(value: str | Path) -> str:
+    """A path or text as a DuckDB string literal."""
     return "'" + str(value).replace("'", "''") + "'"
 
 
@@ -82,9 +83,8 @@ def spark_table_query(con, table: str, table_dir: Path) -> str | None:
             return None
         columns = ", ".join(f"cast(null as {type_}) as {_identifier(name)}" for name, type_ in fixed)
         return f"select {columns} where false"
-    source = (
-        f"read_parquet([{', '.join(map(_quote, files))}], hive_partitioning = true, union_by_name = true)"
-    )
+    paths = ", ".join(map(sql_literal, files))
+    source = f"read_parquet([{paths}], hive_partitioning = true, union_by_name = true)"
     described = f"select column_name, column_type from (describe select * from {source})"
     found = dict(con.execute(described).fetchall())
     missing = [name for name, _ in fixed if name not in found]
