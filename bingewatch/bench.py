@@ -8,13 +8,14 @@ One invocation, one data directory (a temporary one under /tmp unless given), on
    each night finds the one the night before left; one full parse is timed first): for each
    arrival date in order, the functions the DAG's tasks call (wait, raw validation, dbt build,
    stage candidate, mart validation, publish, report), each timed, in a worker process whose
-   process tree (dbt included) is sampled for RSS. Airflow is not in this path: its start-up is measured apart.
+   process tree (dbt included) is sampled for RSS. Airflow is not in this path: its start-up
+   is measured apart.
 3. **baseline**, ``repeats`` times: ``bench/baseline.sql``, one hand-written script run straight
    in DuckDB on the same raw Parquet, computing viewer_days and notable_viewers from scratch.
    Its two tables are compared with the published ones, row for row (EXCEPT ALL both ways).
 4. **fixed overhead**: dbt start-up (a build selecting nothing, wall minus dbt's own
-   elapsed time per build, and the full parse a project change costs once), Airflow start-up and per-run overhead (``dag.test`` of a date
-   with no raw data, so every task is trivial).
+   elapsed time per build, and the full parse a project change costs once), Airflow start-up
+   and per-run overhead (``dag.test`` of a date with no raw data, so every task is trivial).
 5. **growth** (optional, its own scale): the nightly run for arrival day ``growth_days`` against
    the run for day 2 at the same daily volume; the days between are built by one dbt run over
    their range (the models take a multi-date window), then the last day is audited and published.
