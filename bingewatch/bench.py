@@ -898,7 +898,6 @@ def run_bench(
         # The outputs are compared, and the fixed costs and growth measured, after the first
         # pair: a run stopped later still holds every figure once (results are kept on failure).
         results["pipeline"], results["baseline"] = [], []
-        reset_outputs(settings)
         progress("dbt: a full parse, leaving the state every nightly run starts from")
         results["dbt_full_parse"] = dbt_full_parse(settings, dates[-1], memory_limit, logs / "dbt-parse.log")
         for n in range(repeats):
