@@ -41,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -312,11 +312,12 @@ def run_stages(
     With ``progress_path``, the figures so far are written there after every stage, so a run
     stopped half-way (hours into the large scale) still says where its time and memory went.
     """
+    from bingewatch.ledger import plan_batch
     from bingewatch.nightly import wait_for_raw_partition
     from bingewatch.publish import publish, stage_candidate
     from bingewatch.quality import validate_marts, validate_raw_batch
     from bingewatch.report import write_report
-    from bingewatch.transform import run_dbt
+    from bingewatch.transform import build_batch
 
     stages: dict[str, dict[str, Any]] = {}
     details: dict[str, Any] = {}
@@ -351,9 +352,13 @@ def run_stages(
         return value
 
     timed("wait", lambda: wait_for_raw_partition(settings, received_date, timeout_s=0))
+    plan = timed("plan", lambda: plan_batch(settings, received_date, f"bench-{received_date}"))
     raw = timed("raw_validation", lambda: validate_raw_batch(settings, received_date))
     details["raw_validation"] = {"row_count": raw.get("row_count"), "timings": raw.get("timings")}
-    dbt = timed("dbt", lambda: run_dbt(settings, received_date, received_date, echo=None))
+    dbt = timed(
+        "dbt",
+        lambda: build_batch(settings, received_date, plan["run_id"], plan=plan, echo=None),
+    )
     details["dbt"] = {**dbt, "slowest_nodes": slowest_dbt_nodes(settings)}
     candidate = timed("stage_candidate", lambda: stage_candidate(settings, received_date))
     marts = timed("mart_validation", lambda: validate_marts(settings, candidate, received_date))
@@ -481,25 +486,18 @@ def _worker_baseline(settings: Settings, run_end: date, memory_limit: str) -> di
 
 
 def _worker_history(settings: Settings, start: date, end: date) -> dict[str, Any]:
-    """Build arrival dates [start, end] with one dbt run, then audit and publish ``end``.
+    """Build every arrival date up to ``end`` in one catch-up build, then audit and publish it.
 
-    The raw gate runs for the last seven dates too, so day N's volume checks have the history
-    a nightly schedule would have left.
+    (The raw gate's volume history is left empty: day N's volume checks then say so.)
     """
     from bingewatch.publish import publish, stage_candidate
-    from bingewatch.quality import validate_marts, validate_raw_batch
-    from bingewatch.transform import run_dbt
+    from bingewatch.quality import validate_marts
+    from bingewatch.transform import build_batch
 
     timings = {}
     started = time.monotonic()
-    run_dbt(settings, start, end, echo=None)
+    build_batch(settings, end, f"history-{start}-{end}", echo=None)
     timings["dbt_range_s"] = round(time.monotonic() - started, 3)
-    started = time.monotonic()
-    day = max(start, end - timedelta(days=6))
-    while day <= end:
-        validate_raw_batch(settings, day)
-        day += timedelta(days=1)
-    timings["raw_validation_last_7_s"] = round(time.monotonic() - started, 3)
     started = time.monotonic()
     candidate = stage_candidate(settings, end)
     validate_marts(settings, candidate, end)

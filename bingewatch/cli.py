@@ -62,15 +62,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run",
-        help="run the nightly DAG through Airflow for each arrival date in order",
+        help="process every raw file that has arrived, in one run of the nightly DAG",
         description=(
             "Run the bingewatch_nightly DAG through Airflow (dag.test with a local metadata "
-            "database) once per arrival date from --start to --end, in order; stop at the first "
-            "failed run. Without --start/--end, every arrival date found under raw/."
+            "database). By default one run, for logical date --end (default: the latest arrival "
+            "date under raw/), processes every raw file the ledger has not processed yet: new "
+            "dates, skipped dates, files added late, a whole history. With --each-date, one run "
+            "per arrival date from --start to --end, in order, stopping at the first failure."
         ),
     )
     run.add_argument("--start", type=_date, default=None, help="first arrival date (YYYY-MM-DD)")
     run.add_argument("--end", type=_date, default=None, help="last arrival date (YYYY-MM-DD)")
+    run.add_argument(
+        "--each-date",
+        action="store_true",
+        help="one DAG run per arrival date from --start to --end (reproduce nights one at a time)",
+    )
+    run.add_argument(
+        "--lock-wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="how long to wait for another writer on the data directory (default: 600)",
+    )
+
+    reprocess = commands.add_parser(
+        "reprocess",
+        help="re-ingest raw files on purpose: forget them in the ledger so the next run rebuilds them",
+        description=(
+            "Raw files are immutable: a processed file that changes blocks the next run. To "
+            "re-ingest on purpose, `reprocess --from DATE` takes every processed file with "
+            "arrival date >= DATE out of the ledger (saying which) and the next `bingewatch run` "
+            "builds them again."
+        ),
+    )
+    reprocess.add_argument(
+        "--from", dest="from_date", type=_date, required=True, help="first arrival date to redo"
+    )
 
     imp = commands.add_parser(
         "import-netflix",
@@ -136,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="print where the outputs are and what the published snapshot holds",
         description="Print the output locations and a summary of published/bingewatch.duckdb.",
     )
+    # --data-dir works before and after the subcommand.
+    for subcommand in commands.choices.values():
+        subcommand.add_argument(
+            "--data-dir", default=argparse.SUPPRESS, help="data directory (as before the command)"
+        )
     return parser
 
 
@@ -187,17 +220,70 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     end = args.end or available[-1]
     if end < start:
         raise UserError(f"--end {end} is before --start {start}")
+    if end.year < 1970:
+        raise UserError(f"--end {end}: arrival dates before 1970-01-01 are not supported")
     pseudonym_key()  # refuse early, before Airflow starts, when no key is configured
     os.environ.setdefault("BINGEWATCH_RAW_WAIT_TIMEOUT_S", "0")
 
+    from bingewatch.ledger import RawFilesChanged, check_unchanged, pending_files
     from bingewatch.orchestration import RunFailed, run_dates
+    from bingewatch.writer_lock import WriterBusy
 
     try:
-        run_dates(settings, start, end, progress=lambda message: print(message, flush=True))
+        check_unchanged(settings, end)
+    except RawFilesChanged as error:
+        raise UserError(str(error)) from None
+    if not args.each_date and args.start:
+        earlier = [file for file in pending_files(settings, end) if file.received_date < args.start]
+        if earlier:
+            print(
+                f"Note: {len(earlier)} unprocessed raw file(s) arrived before --start {args.start}; "
+                f"the run for {end} processes them too (a publication holds every file that "
+                "arrived by its date).",
+                flush=True,
+            )
+    try:
+        run_dates(
+            settings,
+            start,
+            end,
+            progress=lambda message: print(message, flush=True),
+            each_date=args.each_date,
+            lock_wait_s=args.lock_wait,
+        )
+    except WriterBusy as error:
+        print(f"bingewatch: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except RunFailed as error:
         print(f"bingewatch: run failed: {error}", file=sys.stderr)
         return EXIT_FAILED
     return cmd_summary(settings, args)
+
+
+def cmd_reprocess(settings: Settings, args: argparse.Namespace) -> int:
+    from bingewatch.ledger import forget_from
+    from bingewatch.writer_lock import WriterBusy, writer_lock
+
+    try:
+        with writer_lock(settings, "bingewatch reprocess", wait_s=0):
+            forgotten = forget_from(settings, args.from_date)
+    except WriterBusy as error:
+        print(f"bingewatch: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if not forgotten:
+        print(f"No processed raw file has arrival date {args.from_date} or later: nothing to redo.")
+        return 0
+    dates = sorted({path.split("/", 1)[0].removeprefix("received_date=") for path in forgotten})
+    print(
+        f"The next run rebuilds {len(forgotten)} raw file(s) of {len(dates)} arrival date(s), "
+        f"{dates[0]}..{dates[-1]}, as they are on disk now:"
+    )
+    for path in forgotten[:20]:
+        print(f"  {path}")
+    if len(forgotten) > 20:
+        print(f"  ... and {len(forgotten) - 20} more")
+    print("Run `bingewatch run` to rebuild and publish them.")
+    return 0
 
 
 def cmd_import_netflix(settings: Settings, args: argparse.Namespace) -> int:
@@ -265,6 +351,7 @@ def cmd_summary(settings: Settings, args: argparse.Namespace) -> int:
 COMMANDS = {
     "generate": cmd_generate,
     "run": cmd_run,
+    "reprocess": cmd_reprocess,
     "import-netflix": cmd_import_netflix,
     "summary": cmd_summary,
     "bench": cmd_bench,

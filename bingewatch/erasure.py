@@ -10,8 +10,9 @@
    file holding their rows rewritten like a raw file; Spark keeps no other copy). The next
    publication, made from that warehouse, replaces the published snapshot; older audit
    candidates are pruned when it is published (``bingewatch.publish``).
-2. **Every run** sweeps its own arrival partition for rows of any erased account (a device that
-   syncs late can still send them), so nothing new about them is ever read.
+2. **Every run** sweeps the raw files it is about to process (those the ledger has not
+   processed yet) for rows of any erased account (a device that syncs late can still send
+   them), so nothing new about them is ever read.
 
 The record that it was done is ``warehouse/erasure_log.json``: one entry per request, keyed by an
 HMAC of the account id (the log itself names nobody), with the rows removed per table and
@@ -30,9 +31,11 @@ from pathlib import Path
 
 import duckdb
 
-from bingewatch.quality.gates import read_json, write_json
+from bingewatch.ledger import pending_files, record_rewrite
+from bingewatch.records import read_json, write_json
 from bingewatch.settings import Settings
 from bingewatch.warehouse_tables import spark_table_files, spark_tables, sql_literal
+from bingewatch.writer_lock import writer_lock
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,11 @@ def request_key(account_id: str, key: str) -> str:
     """How the erasure log refers to an account: keyed, so the log names nobody."""
     return hmac.new(key.encode(), b"erasure:" + account_id.encode(), sha256).hexdigest()
 
+
+
+def erasures_done(settings: Settings) -> int:
+    """How many erasure requests the log says were carried out (a publication records it)."""
+    return len((read_json(settings.warehouse_dir / ERASURE_LOG) or {}).get("requests", []))
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -156,7 +164,15 @@ def _erase_from_warehouse(con: duckdb.DuckDBPyConnection, warehouse: Path) -> di
 
 
 def apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
-    """Erase new requests everywhere and sweep arrival date D's partition; return the record."""
+    """Erase new requests everywhere and sweep the raw files not yet processed; return the record.
+
+    Holds the data directory's writer lock (it rewrites raw files and the warehouse).
+    """
+    with writer_lock(settings, f"apply_erasures for {received_date}"):
+        return _apply_erasures(settings, received_date, key)
+
+
+def _apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
     from bingewatch.pseudonyms import viewer_key
 
     started = datetime.now(UTC)
@@ -194,6 +210,10 @@ def apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
             spark_removed, spark_unreadable = _sweep_files(con, spark_files, settings.warehouse_dir)
             event_files = sorted(settings.events_dir.glob("received_date=*/*.parquet"))
             raw_removed, unreadable = _sweep_files(con, event_files, settings.raw_dir)
+            # Rewritten on purpose: the ledger learns their new size and fingerprint, so the
+            # next run does not take them for changed raw files.
+            for rewritten in raw_removed:
+                record_rewrite(settings, settings.raw_dir / rewritten)
             profile_removed, _ = _sweep_files(con, profile_files, settings.raw_dir)
             for account in new:
                 log.info(f"erasure: account {request_key(account, key)[:12]}… erased")
@@ -219,12 +239,12 @@ def apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
             write_json(log_path, {"requests": sorted(done.values(), key=lambda e: e["request_key"])})
             con.execute("delete from erased_accounts")
             con.execute("delete from erased_profiles")
-        # Every run: arrival date D's partition loses any row of any erased account.
+        # Every run: the raw files it is about to process lose any row of any erased account.
         swept, swept_unreadable = {}, []
         if requests:
             _fill(con, "erased_accounts", [[a] for a in sorted(requests)])
-            partition_files = sorted(settings.events_partition(received_date).glob("*.parquet"))
-            swept, swept_unreadable = _sweep_files(con, partition_files, settings.raw_dir)
+            pending = [settings.events_dir / file.path for file in pending_files(settings, received_date)]
+            swept, swept_unreadable = _sweep_files(con, pending, settings.raw_dir)
     record = {
         "received_date": received_date.isoformat(),
         "requests_total": len(requests),

@@ -1,8 +1,11 @@
-"""Run the nightly DAG through Airflow itself for a range of arrival dates (`bingewatch run`).
+"""Run the nightly DAG through Airflow itself (`bingewatch run`).
 
 Airflow gets a home under the data directory with a SQLite metadata database it migrates
-once; each date is one `dag.test()` run, in order, in this process (the first costs Airflow's
-start-up, later ones about a second). A real scheduler and backfills are in README.md.
+once; each run is one `dag.test()` in this process. By default one run, for the latest arrival
+date, processes every raw file the ledger has not processed (a catch-up, a history import);
+``each_date`` runs once per arrival date in order instead, to reproduce nights one at a time.
+The whole command holds the data directory's writer lock, so a second `bingewatch run` waits
+or stops with the holder's name. A real scheduler and backfills are in docs/operations.md.
 """
 
 from __future__ import annotations
@@ -89,18 +92,32 @@ def run_dates(
     start: date,
     end: date,
     progress: Callable[[str], None] = print,
+    *,
+    each_date: bool = True,
+    lock_wait_s: float | None = None,
 ) -> list[dict]:
-    """Run the DAG for each arrival date in order; stop at the first failed run."""
+    """Run the DAG for logical date ``end`` once (``each_date=False``: every pending raw file up
+    to it, in one build), or for each arrival date from start to end in order; stop at the
+    first failed run. Holds the writer lock throughout (waiting up to ``lock_wait_s``)."""
+    from bingewatch.writer_lock import writer_lock
+
+    with writer_lock(
+        settings, "bingewatch run", wait_s=lock_wait_s, on_wait=progress, export_token=True
+    ):
+        return _run_dates(settings, start, end, progress, each_date)
+
+
+def _run_dates(settings, start, end, progress, each_date) -> list[dict]:
     configure_airflow_environment(settings)
     progress("Preparing Airflow (metadata database, DAG parse)...")
     migrate_metadata_db()
     ensure_warehouse_pool()
     dag = load_dag()
-    days = list(arrival_dates(start, end))
+    days = list(arrival_dates(start, end)) if each_date else [end]
     outcomes = []
     for number, day in enumerate(days, start=1):
         started = time.monotonic()
-        progress(f"[{number}/{len(days)}] arrival date {day}: running {DAG_ID} ...")
+        progress(f"[{number}/{len(days)}] {_describe_pending(settings, day)}: running {DAG_ID} ...")
         logical = datetime(day.year, day.month, day.day, tzinfo=UTC)
         dag_run = dag.test(logical_date=logical)
         state = str(getattr(dag_run, "state", "unknown"))
@@ -115,6 +132,18 @@ def run_dates(
                 + f". Report: {settings.reports_dir / (day.isoformat() + '.html')}"
             )
     return outcomes
+
+
+def _describe_pending(settings: Settings, day: date) -> str:
+    """'logical date D: 21 new raw files, arrival dates 2026-03-02..2026-03-22'."""
+    from bingewatch.ledger import pending_files
+
+    pending = pending_files(settings, day)
+    dates = sorted({file.received_date for file in pending})
+    if not dates:
+        return f"logical date {day}: no new raw files"
+    span = f"{dates[0]}" if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)} dates)"
+    return f"logical date {day}: {len(pending)} new raw file(s), arrival dates {span}"
 
 
 def _failed_tasks(dag_run) -> list[str]:

@@ -17,6 +17,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bingewatch.ledger import high_water_mark
 from bingewatch.quality.gates import (
     MARTS_RECORD,
     as_date,
@@ -27,8 +28,11 @@ from bingewatch.quality.gates import (
 from bingewatch.quality.suites import OPTIONAL_TABLES, PUBLISHED_TABLES
 from bingewatch.settings import Settings
 from bingewatch.warehouse_tables import readable_warehouse, sql_literal
+from bingewatch.writer_lock import writer_lock
 
 STAGE_RECORD = "stage.json"
+# One row: the logical date, high-water mark and file counts of the snapshot.
+PUBLICATION_TABLE = "publication"
 PUBLISH_RECORD = "publish.json"
 _CANDIDATE_NAME = re.compile(r"^candidate-(\d{4}-\d{2}-\d{2})\.duckdb$")
 
@@ -43,8 +47,34 @@ def candidate_path(settings: Settings, received_date: date) -> Path:
 
 
 
+def publication_is_current(settings: Settings) -> bool:
+    """True when the published snapshot already holds everything: every raw file the ledger
+    processed, nothing pending up to its high-water mark, and every erasure done so far. A run
+    with nothing new then leaves it as it is instead of publishing the same tables again."""
+    import duckdb
+
+    from bingewatch.erasure import erasures_done
+    from bingewatch.ledger import processed_files
+
+    if not settings.published_path.is_file():
+        return False
+    try:
+        with duckdb.connect(str(settings.published_path), read_only=True) as con:
+            row = con.execute(
+                f"select files_processed, files_pending, erasure_requests from {PUBLICATION_TABLE}"
+            ).fetchone()
+    except duckdb.Error:
+        return False
+    return row == (len(processed_files(settings)), 0, erasures_done(settings))
+
+
 def stage_candidate(settings: Settings, received_date: date) -> Path:
     """Copy the published tables from the target's warehouse into a fresh candidate file; return it."""
+    with writer_lock(settings, f"stage_candidate for {received_date}"):
+        return _stage_candidate(settings, received_date)
+
+
+def _stage_candidate(settings: Settings, received_date: date) -> Path:
     import duckdb
 
     started = time.monotonic()
@@ -54,7 +84,10 @@ def stage_candidate(settings: Settings, received_date: date) -> Path:
     # A fresh attempt at D: an earlier attempt's audit and publication no longer describe it.
     for stale in (MARTS_RECORD, PUBLISH_RECORD):
         (settings.run_dir(received_date) / stale).unlink(missing_ok=True)
+    from bingewatch.erasure import erasures_done
+
     target = candidate_path(settings, received_date)
+    mark = high_water_mark(settings, received_date)
     building = target.with_name(f".{target.name}.building-{os.getpid()}")
     for stale in (building, building.with_name(building.name + ".wal")):
         stale.unlink(missing_ok=True)
@@ -77,6 +110,22 @@ def stage_candidate(settings: Settings, received_date: date) -> Path:
                 con.execute(f"create table main.{table} as select * from warehouse.main.{table}")
                 counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
             con.execute("detach warehouse")
+            # What this snapshot holds: the ledger's high-water mark when it was staged.
+            con.execute(
+                f"create table main.{PUBLICATION_TABLE} (logical_date date, "
+                "high_water_received_date date, files_processed bigint, files_pending bigint, "
+                "erasure_requests bigint)"
+            )
+            con.execute(
+                f"insert into main.{PUBLICATION_TABLE} values (?, ?, ?, ?, ?)",
+                [
+                    received_date,
+                    mark["high_water_received_date"],
+                    mark["files_processed"],
+                    mark["files_pending"],
+                    erasures_done(settings),
+                ],
+            )
             con.execute("checkpoint")
         os.replace(building, target)
     finally:
@@ -88,6 +137,7 @@ def stage_candidate(settings: Settings, received_date: date) -> Path:
             "received_date": received_date.isoformat(),
             "candidate": str(target),
             "row_counts": counts,
+            "high_water_mark": mark,
             "duration_s": round(time.monotonic() - started, 3),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
@@ -133,6 +183,13 @@ def _prune_old_candidates(settings: Settings, keep: Path) -> list[str]:
 
 
 def publish(settings: Settings, candidate_path: Path, require_audit: bool = True) -> Path:
+    """Atomically replace the published file with the audited candidate (``_publish``), holding
+    the data directory's writer lock."""
+    with writer_lock(settings, f"publish {Path(candidate_path).name}"):
+        return _publish(settings, candidate_path, require_audit)
+
+
+def _publish(settings: Settings, candidate_path: Path, require_audit: bool = True) -> Path:
     """Atomically replace the published file with the audited candidate; return its path.
 
     The candidate is copied to a temporary file in the published folder (same filesystem),

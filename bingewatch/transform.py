@@ -1,4 +1,5 @@
-"""Run dbt for an arrival-date range: pseudonyms first, then `dbt build` in a subprocess.
+"""Build the run's batch with dbt: pseudonyms first, then `dbt build` in a subprocess, then the
+ledger commit (``build_batch``); ``run_dbt`` is the dbt invocation itself.
 
 A subprocess keeps dbt's DuckDB connection (the warehouse's single writer) inside a process
 that ends with the step, so a killed or failed build never leaves the file locked.
@@ -17,8 +18,11 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from bingewatch import ledger
+from bingewatch.pause_points import pause_point
 from bingewatch.pseudonyms import write_viewer_keys
 from bingewatch.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, pseudonym_key
+from bingewatch.writer_lock import writer_lock
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +107,19 @@ def run_dbt(
     extra_args: list[str] | None = None,
     echo: Callable[[str], None] | None = log.info,
 ) -> dict:
-    """Write viewer keys, run `dbt <command>` for arrival dates [start, end]; return a summary.
+    """Write viewer keys, run `dbt <command>` on the planned batch; return a summary.
 
-    Raises DbtBuildFailed naming every node that errored or failed.
+    [start, end] are the first and last arrival dates of the batch (warehouse/run_files.parquet,
+    written by ``ledger.plan_batch``): the models read the batch's files and look that far around
+    them. Raises DbtBuildFailed naming every node that errored or failed.
     """
     if end < start:
         raise ValueError(f"run window ends ({end}) before it starts ({start})")
+    with writer_lock(settings, f"dbt {command}"):
+        return _run_dbt(settings, start, end, command, full_refresh, extra_args, echo)
+
+
+def _run_dbt(settings, start, end, command, full_refresh, extra_args, echo) -> dict:
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     write_viewer_keys(settings.raw_dir, settings.viewer_keys_path, pseudonym_key())
 
@@ -155,6 +166,41 @@ def run_dbt(
             retryable=not summary["failed"] or summary["statuses"].get("error", 0) > 0,
         )
     return summary
+
+
+def build_batch(
+    settings: Settings,
+    logical_date: date,
+    run_id: str,
+    *,
+    plan: dict | None = None,
+    full_refresh: bool = False,
+    echo: Callable[[str], None] | None = log.info,
+) -> dict:
+    """Build every raw file pending at logical_date in one `dbt build`, then commit the ledger.
+
+    ``plan`` is the batch ``ledger.plan_batch`` chose (planned here when not given). Nothing
+    pending: no dbt at all. ``full_refresh`` forgets the ledger first and rebuilds every table
+    from all raw files. Holds the data directory's writer lock throughout.
+    """
+    with writer_lock(settings, f"dbt build for {logical_date}"):
+        if full_refresh:
+            ledger.forget_from(settings, date.min)
+        if plan is None or full_refresh:
+            plan = ledger.plan_batch(settings, logical_date, run_id)
+        if not plan["files"]:
+            return {"elapsed_s": 0.0, "statuses": {}, "failed": [], "messages": {}, "files": 0}
+        summary = run_dbt(
+            settings,
+            date.fromisoformat(plan["first_received_date"]),
+            date.fromisoformat(plan["last_received_date"]),
+            full_refresh=full_refresh,
+            echo=echo,
+        )
+        pause_point("before_ledger_commit")
+        summary["files"] = ledger.commit_batch(settings)
+        summary["received_dates"] = plan["received_dates"]
+        return summary
 
 
 def _summarise(run_results: Path) -> dict:

@@ -1,27 +1,36 @@
 """
 ### bingewatch nightly: raw playback events → audited daily marts → notable viewers
 
-Runs once per UTC arrival date (the run's logical date is the arrival date that just closed):
+Runs once per UTC arrival date D (the run's logical date is the arrival date that just closed),
+and processes **what has arrived**, not what the calendar scheduled: every raw file with arrival
+date <= D that the warehouse's ledger of raw files has not processed yet (D's partition, dates a
+scheduler skipped, files that landed late in old partitions), in one build. A run after an
+outage catches up by itself; a range (a backfill, a history import) is one run.
 
 1. **wait_for_raw_partition** – `raw/playback_events/received_date=<date>/` must appear
    (bounded wait; a missing partition fails with the date and path in the message).
 2. **apply_erasures** – accounts with an erasure request are removed from raw history and the
-   warehouse (new requests), and from this partition (every run); logged (DESIGN §7).
-3. **validate_raw_batch** – the Great Expectations raw-batch suite on that partition.
-4. **dbt_build** – `dbt build` of staging → intermediate → marts for that date; late events
-   recompute exactly the viewer-days, windows and streaks they touch.
-5. **stage_candidate** – the publishable marts copied into an audit file (from the DuckDB
-   warehouse, or on the spark target from its Parquet tables: `bingewatch.warehouse_tables`).
-6. **validate_marts** – the mart suites on the candidate; a blocking failure stops here and
-   the previous publication stays in place (write-audit-publish).
-7. **publish** – the candidate atomically replaces `published/bingewatch.duckdb`
+   warehouse (new requests), and from the files about to be processed (every run); logged.
+3. **plan_batch** – the ledger (`bingewatch.ledger`) picks the batch: every unprocessed raw file
+   with arrival date <= D; a processed file that changed or vanished blocks, naming it.
+4. **validate_raw_batch** – the Great Expectations raw-batch suite on the batch's files.
+5. **dbt_build** – one `dbt build` of staging → intermediate → marts over the batch, then the
+   ledger commit; late events recompute exactly the viewer-days, windows and streaks they touch.
+6. **stage_candidate** – the publishable marts copied into an audit file (from the DuckDB
+   warehouse, or on the spark target from its Parquet tables: `bingewatch.warehouse_tables`),
+   with the ledger's high-water mark.
+7. **validate_marts** – the mart suites on the candidate, and completeness (no raw file with
+   arrival date <= D unprocessed); a blocking failure stops here and the previous publication
+   stays in place (write-audit-publish).
+8. **publish** – the candidate atomically replaces `published/bingewatch.duckdb`
    (Asset `bingewatch://published/notable_viewers`).
-8. **write_report** – always runs: writes the data-quality report, then fails the run loudly
+9. **write_report** – always runs: writes the data-quality report, then fails the run loudly
    (with the reason and the report's path) if nothing was published.
 
-One writer: `max_active_runs=1` for scheduled runs, and every task that writes the warehouse or
-the published file takes the one slot of the `bingewatch_warehouse` pool, so a backfill (which
-Airflow does not count against `max_active_runs`) and a scheduled run never write at once.
+One writer: every step that writes the warehouse, the ledger, a candidate or the published
+file holds the data directory's OS file lock (`bingewatch.writer_lock`), whoever started it (this
+DAG, `bingewatch run`, the benchmark); within Airflow those tasks also take the one slot of the
+`bingewatch_warehouse` pool, so a backfill and a scheduled run queue rather than wait on the lock.
 Create the pool once per deployment (`bingewatch run`, the compose init service and the test
 harness do): `airflow pools set bingewatch_warehouse 1 "one warehouse writer"`.
 Heavy imports live inside the tasks.
@@ -70,7 +79,10 @@ def _settings():
     dag_id="bingewatch_nightly",
     # The data interval [D 00:00, D+1 00:00) UTC is arrival date D; the run starts when it closes.
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    # Any arrival date works, however old (real exports are history): a run whose logical date
+    # is before start_date would do nothing and say success. catchup=False: a run after an
+    # outage catches up through the ledger, not through one run per missed night.
+    start_date=pendulum.datetime(1970, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 0, "on_failure_callback": _alert_on_failure},
@@ -94,9 +106,22 @@ def bingewatch_nightly():
         erase(_settings(), _arrival_date(ds), pseudonym_key())
         return partition
 
+    @task(pool=WAREHOUSE_POOL)
+    def plan_batch(partition: str, ds=None, run_id=None) -> dict:
+        """Pick the batch: every raw file with arrival date <= D the ledger has not processed."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from bingewatch.ledger import RawFilesChanged
+        from bingewatch.ledger import plan_batch as plan
+
+        try:
+            return plan(_settings(), _arrival_date(ds), run_id)
+        except RawFilesChanged as changed:
+            raise AirflowFailException(str(changed)) from changed
+
     @task
-    def validate_raw_batch(partition: str, ds=None) -> dict:
-        """Great Expectations raw-batch suite; blocking failures stop the run."""
+    def validate_raw_batch(plan: dict, ds=None) -> dict:
+        """Great Expectations raw-batch suite on the batch's files; blocking failures stop the run."""
         from bingewatch.quality import validate_raw_batch as validate
 
         return validate(_settings(), _arrival_date(ds))
@@ -107,16 +132,17 @@ def bingewatch_nightly():
         retry_exponential_backoff=True,
         pool=WAREHOUSE_POOL,
     )
-    def dbt_build(raw_result: dict, ds=None) -> dict:
-        """dbt build for the arrival date (retried: a transient failure rewrites the same rows;
-        a data test that found bad rows fails at once, since a retry would find them again)."""
+    def dbt_build(raw_result: dict, ds=None, run_id=None, ti=None) -> dict:
+        """One dbt build over the batch, then the ledger commit (retried: a transient failure
+        rewrites the same rows; a data test that found bad rows fails at once, since a retry
+        would find them again)."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from bingewatch.transform import DbtBuildFailed, run_dbt
+        from bingewatch.transform import DbtBuildFailed, build_batch
 
-        day = _arrival_date(ds)
+        plan = ti.xcom_pull(task_ids="plan_batch")
         try:
-            return run_dbt(_settings(), day, day)
+            return build_batch(_settings(), _arrival_date(ds), run_id, plan=plan)
         except DbtBuildFailed as failure:
             if not failure.retryable:
                 raise AirflowFailException(str(failure)) from failure
@@ -124,9 +150,15 @@ def bingewatch_nightly():
 
     @task(retries=2, retry_delay=timedelta(seconds=RETRY_DELAY_S / 3), pool=WAREHOUSE_POOL)
     def stage_candidate(dbt_result: dict, ds=None) -> str:
-        """Copy the publishable marts into a fresh audit file."""
+        """Copy the publishable marts into a fresh audit file; skipped (with what follows) when
+        the published snapshot already holds everything (a night with nothing new)."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from bingewatch.publish import publication_is_current
         from bingewatch.publish import stage_candidate as stage
 
+        if publication_is_current(_settings()):
+            raise AirflowSkipException("nothing new: the published snapshot already holds every raw file")
         return str(stage(_settings(), _arrival_date(ds)))
 
     @task
@@ -154,10 +186,11 @@ def bingewatch_nightly():
         loudly if nothing was published, naming why."""
         from airflow.sdk.exceptions import AirflowFailException
 
+        from bingewatch.publish import publication_is_current
         from bingewatch.report import write_report as write
 
         report = write(_settings(), _arrival_date(ds))
-        if ti.xcom_pull(task_ids="publish") is None:
+        if ti.xcom_pull(task_ids="publish") is None and not publication_is_current(_settings()):
             raise AirflowFailException(
                 f"nothing was published for arrival date {ds}; "
                 f"the previous publication stays in place. Report: {report}"
@@ -165,7 +198,7 @@ def bingewatch_nightly():
         return str(report)
 
     partition = wait_for_raw_partition()
-    raw_result = validate_raw_batch(apply_erasures(partition))
+    raw_result = validate_raw_batch(plan_batch(apply_erasures(partition)))
     candidate = stage_candidate(dbt_build(raw_result))
     published = publish(validate_marts(candidate))
     published >> write_report()

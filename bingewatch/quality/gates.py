@@ -7,7 +7,6 @@ was checked. The returned summary is small and JSON-serialisable (an Airflow XCo
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -17,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bingewatch.records import read_json, write_json
 from bingewatch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,22 +50,6 @@ def as_date(value: date | str) -> date:
 def _env_float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value else default
-
-
-def write_json(path: Path, payload: dict[str, Any]) -> None:
-    """Write a record atomically, so a killed task never leaves half a JSON file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def read_json(path: Path) -> dict[str, Any] | None:
-    """A record, or None when it is missing or unreadable (the report must still render)."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def _precheck(name: str, severity: str, reason: str, success: bool, **extra: Any) -> dict:
@@ -196,7 +180,7 @@ def _volume_bounds(
 
 
 def _create_batch_view(batch_path: Path, files: list[Path], raw_columns: dict[str, str]) -> None:
-    """A DuckDB file in run_dir holding only a view over the partition's Parquet files."""
+    """A DuckDB file in run_dir holding only a view over the batch's Parquet files."""
     import duckdb
 
     with duckdb.connect(str(batch_path)) as con:
@@ -208,54 +192,77 @@ def _create_batch_view(batch_path: Path, files: list[Path], raw_columns: dict[st
                 f"[{file_list}], union_by_name = true, hive_partitioning = false)"
             )
             con.execute("select count(*) from playback_events").fetchone()
-        else:  # an empty partition: an empty contract-shaped table, so the suites still run
+        else:  # an empty batch: an empty contract-shaped table, so the suites still run
             columns = ", ".join(f"{name} {type_}" for name, type_ in raw_columns.items())
             con.execute(f"create table playback_events ({columns})")
 
 
 def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any]:
-    """Run the raw-batch suites on partition D; raise QualityGateFailed on blocking failures.
+    """Run the raw-batch suites on the run's batch; raise QualityGateFailed on blocking failures.
 
-    Pre-checks in Python (partition exists, every Parquet file readable) come first, since GX
-    cannot open a batch that does not exist; their results are recorded like expectations.
-    The batch is a DuckDB file in run_dir holding only a view over the partition's Parquet
-    files, so every expectation runs as SQL on the files (no pandas).
+    The batch is every raw file the ledger had not processed when the run with logical date D
+    planned it (``warehouse/run_files.parquet``, ``bingewatch.ledger``): D's partition, dates a
+    scheduler skipped, files added late to old partitions. Pre-checks in Python (every file
+    still there and readable) come first, since GX cannot open a batch that does not exist;
+    their results are recorded like expectations. The batch is a DuckDB file in run_dir holding
+    only a view over the batch's Parquet files, so every expectation runs as SQL on the files.
     """
     import duckdb
 
+    from bingewatch.ledger import batch_files
     from bingewatch.quality.runner import duckdb_url
     from bingewatch.quality.suites import RAW_CHECKPOINT, RAW_COLUMNS
 
     started = time.monotonic()
     received_date = as_date(received_date)
-    partition = settings.events_partition(received_date)
     run_dir = settings.run_dir(received_date)
     run_dir.mkdir(parents=True, exist_ok=True)
     # A (re)run of D starts here: an earlier attempt's later records no longer describe it.
     for stale in ("stage.json", MARTS_RECORD, "publish.json"):
         (run_dir / stale).unlink(missing_ok=True)
-    extra: dict[str, Any] = {"partition": str(partition), "row_count": None, "files": 0}
+    batch = [row for row in batch_files(settings) if row["is_in_batch"]]
+    dates = sorted({row["received_date"] for row in batch})
+    files = [settings.events_dir / row["path"] for row in batch]
+    extra: dict[str, Any] = {
+        "partition": str(settings.events_partition(received_date)),
+        "received_dates": [day.isoformat() for day in dates],
+        "row_count": None,
+        "files": len(files),
+    }
+    missing = [str(path.relative_to(settings.events_dir)) for path in files if not path.is_file()]
     checks = [
         _precheck(
-            "raw.partition_exists",
+            "raw.batch_files_exist",
             "blocking",
-            "the sensor saw it; a vanished partition is an upstream incident, not an empty day",
-            partition.is_dir(),
-            observed_value=str(partition),
+            "the run planned these files; one that vanished since is an upstream incident",
+            not missing,
+            observed_value=missing or f"{len(files)} file(s)",
         )
     ]
-    if not partition.is_dir():
+    if missing:
+        return _finish("raw_batch", settings, received_date, checks, started, extra)
+    if not files:
+        # Nothing arrived that the ledger does not hold: nothing to validate (GX is not even
+        # imported, so a quiet night stays quick). An empty partition is a file, not this.
+        checks.append(
+            _precheck(
+                "raw.new_files",
+                "info",
+                "a run with nothing new builds nothing; the publication stays as it is",
+                True,
+                observed_value="no new raw files",
+            )
+        )
         return _finish("raw_batch", settings, received_date, checks, started, extra)
 
-    files = sorted(p for p in partition.glob("*.parquet") if p.is_file())
-    extra["files"] = len(files)
     unreadable = []
     with duckdb.connect() as con:
         for path in files:
             try:
                 con.execute("select count(*) from parquet_metadata(?)", [str(path)]).fetchone()
             except duckdb.Error as error:
-                unreadable.append(f"{path.name}: {str(error).splitlines()[0][:160]}")
+                name = path.relative_to(settings.events_dir)
+                unreadable.append(f"{name}: {str(error).splitlines()[0][:160]}")
     checks.append(
         _precheck(
             "raw.files_readable",
@@ -278,19 +285,23 @@ def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any
             _precheck(
                 "raw.batch_opens",
                 "blocking",
-                "the partition's files cannot be read together (incompatible schemas?)",
+                "the batch's files cannot be read together (incompatible schemas?)",
                 False,
                 exception=str(error).splitlines()[0][:300],
             )
         )
         return _finish("raw_batch", settings, received_date, checks, started, extra)
 
-    raw_min, raw_max, median = _volume_bounds(settings, received_date)
+    # Volume is compared per night: a batch of several arrival dates (a catch-up, a history
+    # import) holds several nights of rows.
+    raw_min, raw_max, median = _volume_bounds(settings, received_date, RAW_RECORD, "rows_per_night")
+    nights = max(1, len(dates))
+    first, last = (dates[0], dates[-1]) if dates else (received_date, received_date)
     parameters = {
-        "raw_min_rows": raw_min,
-        "raw_max_rows": raw_max,
-        "partition_starts_at": f"{received_date.isoformat()} 00:00:00",
-        "partition_ends_at": f"{(received_date + timedelta(days=1)).isoformat()} 00:00:00",
+        "raw_min_rows": raw_min * nights,
+        "raw_max_rows": raw_max * nights if raw_max is not None else None,
+        "partition_starts_at": f"{first.isoformat()} 00:00:00",
+        "partition_ends_at": f"{(last + timedelta(days=1)).isoformat()} 00:00:00",
     }
     extra["volume_bounds"] = {"min": raw_min, "max": raw_max, "recent_median": median}
     timings: dict[str, float] = {}
@@ -307,6 +318,7 @@ def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any
     for check in gx_checks:
         if check["name"] == "raw.non_empty" and isinstance(check["observed_value"], int):
             extra["row_count"] = check["observed_value"]
+            extra["rows_per_night"] = round(check["observed_value"] / nights)
     return _finish("raw_batch", settings, received_date, checks, started, extra)
 
 
@@ -356,6 +368,29 @@ def file_fingerprint(path: Path) -> dict[str, int]:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino}
 
 
+def _completeness_check(settings: Settings, received_date: date, extra: dict[str, Any]) -> dict:
+    """Blocking: every raw file with arrival date <= D is processed. Completeness is audited,
+    never assumed from the schedule: a file that landed after the run planned its batch, or a
+    batch that was never built, keeps the publication back until a run processes it."""
+    from bingewatch.ledger import high_water_mark
+
+    mark = high_water_mark(settings, received_date)
+    extra["high_water_mark"] = mark
+    pending = mark["pending_by_date"]
+    return _precheck(
+        "marts.raw_files_complete",
+        "blocking",
+        "a publication for D must hold every raw file that arrived by D",
+        not pending,
+        observed_value=(
+            f"{mark['files_pending']} raw file(s) not processed, arrival dates "
+            + ", ".join(f"{day} ({count})" for day, count in pending.items())
+            if pending
+            else f"{mark['files_processed']} file(s) processed, up to {mark['high_water_received_date']}"
+        ),
+    )
+
+
 def validate_marts(settings: Settings, candidate_path: Path, received_date: date) -> dict[str, Any]:
     """Run the mart suites on the candidate file; raise QualityGateFailed on blocking failures."""
     from bingewatch.quality.runner import duckdb_url
@@ -379,6 +414,7 @@ def validate_marts(settings: Settings, candidate_path: Path, received_date: date
     ]
     if not exists:
         return _finish("marts", settings, received_date, checks, started, extra)
+    checks.append(_completeness_check(settings, received_date, extra))
 
     previous_rows = previous_viewer_days_rows(settings)
     min_ratio = _env_float("BINGEWATCH_MIN_ROW_RATIO", DEFAULT_MIN_ROW_RATIO)

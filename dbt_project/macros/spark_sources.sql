@@ -21,6 +21,7 @@
             ('raw', 'titles', data_dir ~ '/raw/titles', none),
             ('raw', 'erasure_requests', data_dir ~ '/raw/erasure_requests', none),
             ('bingewatch', 'viewer_keys', data_dir ~ '/warehouse/viewer_keys.parquet', none),
+            ('bingewatch', 'run_files', data_dir ~ '/warehouse/run_files.parquet', none),
         ] -%}
         {%- for schema, name, path, lineage_columns in views -%}
             {%- do run_query('create schema if not exists ' ~ schema) -%}

@@ -27,7 +27,9 @@ def planted(tiny_run, role: str) -> dict:
 
 def test_run_prints_progress_locations_and_summary(tiny_run):
     out = tiny_run["stdout"]
-    assert "[1/3] arrival date 2026-03-02" in out and "[3/3] arrival date 2026-03-04: success" in out
+    # One run catches up on the three arrival dates (the ledger's batch), with its progress.
+    assert "[1/1] logical date 2026-03-04: 3 new raw file(s), arrival dates 2026-03-02..2026-03-04" in out
+    assert "[1/1] arrival date 2026-03-04: success in" in out
     assert "published snapshot" in out and "data-quality report" in out
     assert "notable viewers by rule" in out
 

@@ -146,7 +146,11 @@ from range({n}) as t(i)
 
 
 def write_raw_partition(settings, received_date=RUN_DATE, n=200, files=2, sql=RAW_SQL):
+    """Write a raw partition and plan the run's batch as the DAG's plan_batch does (the ledger
+    then holds them once ``commit_batch`` says dbt built them)."""
     import duckdb
+
+    from bingewatch.ledger import plan_batch
 
     partition = settings.events_partition(received_date)
     partition.mkdir(parents=True, exist_ok=True)
@@ -154,4 +158,5 @@ def write_raw_partition(settings, received_date=RUN_DATE, n=200, files=2, sql=RA
         for part in range(files):
             out = partition / f"part-{part}.parquet"
             con.execute(f"copy ({sql.format(n=n)}) to '{out}' (format parquet)")
+    plan_batch(settings, received_date, f"fixture-{received_date}")
     return partition

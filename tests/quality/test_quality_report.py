@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from quality_fixtures import RUN_DATE, write_raw_partition
 
+from bingewatch.ledger import commit_batch, plan_batch
 from bingewatch.publish import publish, stage_candidate
 from bingewatch.quality import validate_marts, validate_raw_batch
 from bingewatch.report import write_report
@@ -19,6 +20,7 @@ def test_report_of_a_published_run(settings, warehouse, monkeypatch):
     monkeypatch.setenv("BINGEWATCH_DATA_DOCS", "1")
     write_raw_partition(settings)
     validate_raw_batch(settings, RUN_DATE)
+    commit_batch(settings)
     candidate = stage_candidate(settings, RUN_DATE)
     validate_marts(settings, candidate, RUN_DATE)
     publish(settings, candidate)
@@ -56,6 +58,7 @@ def test_report_when_the_raw_gate_failed(settings):
 
     partition = write_raw_partition(settings)
     (partition / "part-9.parquet").write_bytes(b"not parquet at all")
+    plan_batch(settings, RUN_DATE, "test-run")
     with pytest.raises(QualityGateFailed):
         validate_raw_batch(settings, RUN_DATE)
     text = write_report(settings, RUN_DATE).read_text()
@@ -88,6 +91,7 @@ def test_a_rerun_does_not_inherit_the_previous_attempt(settings, warehouse):
 
     write_raw_partition(settings)
     validate_raw_batch(settings, RUN_DATE)
+    commit_batch(settings)
     candidate = stage_candidate(settings, RUN_DATE)
     validate_marts(settings, candidate, RUN_DATE)
     publish(settings, candidate)

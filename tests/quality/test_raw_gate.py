@@ -1,4 +1,5 @@
-"""The raw-batch gate on partition D: schema drift and unreadable files block, the rest warns."""
+"""The raw-batch gate on the run's batch (the raw files the ledger has not processed, planned by
+bingewatch.ledger): schema drift and unreadable files block, the rest warns."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ from datetime import timedelta
 import pytest
 from quality_fixtures import RAW_SQL, RUN_DATE, write_raw_partition
 
-from bingewatch.quality import QualityGateFailed, validate_raw_batch
+from bingewatch.ledger import plan_batch
+from bingewatch.quality import QualityGateFailed
+from bingewatch.quality import validate_raw_batch as validate_planned
 from bingewatch.quality.gates import write_json
+
+
+def validate_raw_batch(settings, day):
+    """Plan the batch as the DAG's plan_batch does, then validate it."""
+    plan_batch(settings, day, "test-run")
+    return validate_planned(settings, day)
 
 
 def test_good_partition_passes_with_event_type_warning(settings):
@@ -62,15 +71,30 @@ def test_extra_column_only_warns(settings):
 
 
 def test_empty_partition_warns(settings):
-    settings.events_partition(RUN_DATE).mkdir(parents=True)
+    write_raw_partition(settings, n=0, files=1)
     summary = validate_raw_batch(settings, RUN_DATE)
     assert summary["success"] and summary["row_count"] == 0
     assert "raw.non_empty" in summary["warning_failures"]
 
 
-def test_missing_partition_blocks(settings):
-    with pytest.raises(QualityGateFailed, match="raw.partition_exists"):
-        validate_raw_batch(settings, RUN_DATE)
+def test_nothing_new_is_recorded_without_running_the_suites(settings):
+    """No unprocessed file (the partition's wait is what guards a missing night)."""
+    summary = validate_raw_batch(settings, RUN_DATE)
+    assert summary["success"] and summary["files"] == 0 and summary["row_count"] is None
+    record = json.loads((settings.run_dir(RUN_DATE) / "raw_batch.json").read_text())
+    assert [c["name"] for c in record["checks"]] == ["raw.batch_files_exist", "raw.new_files"]
+
+
+def test_a_batch_of_several_dates_is_checked_in_one_gate(settings):
+    write_raw_partition(settings, received_date=RUN_DATE - timedelta(days=2), files=1)
+    write_raw_partition(settings)
+    summary = validate_raw_batch(settings, RUN_DATE)
+    assert summary["files"] == 3 and summary["row_count"] == 600
+    assert summary["received_dates"] == [
+        (RUN_DATE - timedelta(days=2)).isoformat(),
+        RUN_DATE.isoformat(),
+    ]
+    assert "raw.received_at_in_partition" not in summary["warning_failures"]
 
 
 def test_corrupt_parquet_blocks(settings):
@@ -86,7 +110,7 @@ def test_corrupt_parquet_blocks(settings):
 def test_volume_against_recent_runs_warns(settings):
     for back in range(1, 4):
         day = RUN_DATE - timedelta(days=back)
-        write_json(settings.run_dir(day) / "raw_batch.json", {"row_count": 100_000})
+        write_json(settings.run_dir(day) / "raw_batch.json", {"rows_per_night": 100_000})
     write_raw_partition(settings)
     summary = validate_raw_batch(settings, RUN_DATE)
     assert summary["volume_bounds"]["recent_median"] == 100_000

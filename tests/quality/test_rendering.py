@@ -17,6 +17,7 @@ import pytest
 from headless import ARTIFACTS, colour_census, dump_dom, screenshot, share
 from quality_fixtures import RUN_DATE, write_raw_partition
 
+from bingewatch.ledger import commit_batch
 from bingewatch.publish import publish, stage_candidate
 from bingewatch.quality import QualityGateFailed, validate_marts, validate_raw_batch
 from bingewatch.quality.suites import CHECKPOINTS
@@ -68,6 +69,7 @@ def rendered_site(tmp_path_factory):
         build_warehouse(settings.warehouse_path)
         write_raw_partition(settings)
         validate_raw_batch(settings, RUN_DATE)
+        commit_batch(settings)
         candidate = stage_candidate(settings, RUN_DATE)
         validate_marts(settings, candidate, RUN_DATE)
         publish(settings, candidate)
@@ -85,6 +87,7 @@ def rendered_site(tmp_path_factory):
             )
         write_raw_partition(settings, received_date=NEXT_DATE, sql=_next_day_sql())
         validate_raw_batch(settings, NEXT_DATE)
+        commit_batch(settings)
         candidate = stage_candidate(settings, NEXT_DATE)
         with pytest.raises(QualityGateFailed):
             validate_marts(settings, candidate, NEXT_DATE)

@@ -36,6 +36,8 @@ def stack(tmp_path_factory):
             "BINGEWATCH_RAW_WAIT_TIMEOUT_S": "0",
             # A deterministic failure should not wait minutes before it is reported.
             "BINGEWATCH_RETRY_DELAY_S": "1",
+            # Where a test arms a pause point (bingewatch.pause_points) to act at an exact moment.
+            "BINGEWATCH_PAUSE_DIR": str(data_dir / "pause-points"),
         },
     )
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from harness import NIGHTLY, PUBLIC, pids_with_cmdline
+from harness import NIGHTLY, PUBLIC
 
 pytestmark = pytest.mark.slow
 
@@ -117,26 +117,35 @@ def test_missing_raw_partition_fails_naming_date_and_path_and_publishes_nothing(
     }
 
 
-def kill_task_mid_run(stack, run_id: str, task_id: str, after_s: float = 8.0) -> int:
-    """SIGKILL the task's process (``airflow worker -- <ti id>``) once it has run for after_s."""
-    deadline = time.monotonic() + RUN_TIMEOUT_S
-    while time.monotonic() < deadline:
-        ti = stack.task_instances(NIGHTLY, run_id).get(task_id, {})
-        if ti.get("state") == "running":
-            time.sleep(after_s)
-            pids = pids_with_cmdline(f"airflow worker -- {ti['id']}")
-            assert pids, f"no process found for {task_id} ({ti['id']})"
-            for pid in pids:
-                os.kill(pid, signal.SIGKILL)
-            return len(pids)
-        time.sleep(0.5)
-    raise AssertionError(f"{task_id} of {run_id} never ran")
+def kill_task_at_pause_point(stack, point: str) -> int:
+    """Wait for a task to reach the armed pause point, disarm it (so the retry goes on) and
+    SIGKILL the task's process, whose pid the point recorded: no sleeping and hoping."""
+    folder = stack.data_dir / "pause-points"
+    reached = folder / f"{point}.reached"
+    stack._wait_for(reached.exists, RUN_TIMEOUT_S, f"a task to reach {point}")
+    pid = int(reached.read_text())
+    (folder / f"{point}.armed").unlink()
+    reached.unlink()
+    os.kill(pid, signal.SIGKILL)
+    return pid
 
 
 def test_backfill_reruns_a_finished_range_in_order_with_identical_outputs(stack, two_dates):
-    """The documented backfill command, rerunning finished dates; the first date's dbt_build is
-    SIGKILLed mid-build (crash safety): its retry must still give identical published tables."""
+    """The documented backfill command, rerunning finished dates after `bingewatch reprocess`
+    forgot their files; the first date's dbt_build is SIGKILLed between the models and the
+    ledger commit (crash safety): its retry must still give identical published tables."""
+    import subprocess
+    import sys
+
     before = snapshot(published(stack))
+    forgot = subprocess.run(
+        [sys.executable, "-m", "bingewatch.cli", "--data-dir", str(stack.data_dir),
+         "reprocess", "--from", DATES[0]],
+        capture_output=True, text=True, check=True,
+    )
+    assert f"received_date={DATES[0]}/" in forgot.stdout
+    (stack.data_dir / "pause-points").mkdir(exist_ok=True)
+    (stack.data_dir / "pause-points" / "before_ledger_commit.armed").touch()
     started = time.monotonic()
     # The documented command (docs/operations.md): in order, one run at a time.
     stack.airflow(
@@ -152,7 +161,7 @@ def test_backfill_reruns_a_finished_range_in_order_with_identical_outputs(stack,
 
     stack._wait_for(lambda: len(backfill_runs()) == len(DATES), 120, "the backfill runs to be created")
     first_run_id = backfill_runs()[0]["dag_run_id"]
-    kill_task_mid_run(stack, first_run_id, "dbt_build")
+    kill_task_at_pause_point(stack, "before_ledger_commit")
     runs = backfill_runs()
     stack.wait_for_runs(NIGHTLY, [r["dag_run_id"] for r in runs], timeout_s=RUN_TIMEOUT_S)
     runs = backfill_runs()

@@ -3,7 +3,7 @@
 {{ config(materialized='view') }}
 
 -- The run's raw rows, each with the first quarantine reason that applies (null when valid).
--- Which valid rows repeat an event_id is decided in int_playback_events_deduplicated.
+-- Which valid rows repeat an event_id is decided in int_playback_events_valid.
 
 with
 

@@ -1,79 +1,15 @@
-{{ config(unique_key='received_date') }}
+{{ config(materialized='view') }}
 
--- Clean events: valid, and the first row of each event_id (by arrival). A client retry can
--- arrive up to max_lateness_days later, so earlier arrival dates are searched that far back
--- only. Resent events are a small share of a batch: only the rows of an event_id that repeats
--- are ordered, instead of a window over every wide row of the batch (docs/benchmarks.md).
+-- Clean events: valid rows that are not duplicates, one per event_id within the deduplication
+-- window (int_playback_events_valid decides which copy is first).
 
 with
 
-classified as (
-
-    select * from {{ ref('int_playback_events_classified') }}
-
-),
-
 valid as (
 
-    select * from classified
-    where quarantine_reason is null
+    select * from {{ ref('int_playback_events_valid') }}
 
 ),
-
-repeated_event_ids as (
-
-    select event_id
-    from valid
-    group by event_id
-    having count(*) > 1
-
-),
-
-repeats_ranked as (
-
-    select
-        valid.source_file,
-        valid.source_row_number,
-        row_number() over (
-            partition by valid.event_id
-            order by valid.received_date, valid.received_at, valid.source_file, valid.source_row_number
-        ) as event_id_occurrence
-
-    from valid
-    inner join repeated_event_ids
-        on valid.event_id = repeated_event_ids.event_id
-
-),
-
-later_repeats as (
-
-    -- A raw row is identified by its file and row number.
-    select source_file, source_row_number
-    from repeats_ranked
-    where event_id_occurrence > 1
-
-),
-
-first_in_batch as (
-
-    select * from valid
-    where not exists (
-        select 1 from later_repeats
-        where later_repeats.source_file = valid.source_file
-            and later_repeats.source_row_number = valid.source_row_number
-    )
-
-),
-
-{% if is_incremental() %}
-kept_earlier as (
-
-    select event_id from {{ this }}
-    where received_date < {{ run_start_date() }}
-        and received_date >= {{ dbt.dateadd('day', -(var('max_lateness_days') + 1), run_start_date()) }}
-
-),
-{% endif %}
 
 deduplicated as (
 
@@ -95,13 +31,8 @@ deduplicated as (
         event_at,
         received_at
 
-    from first_in_batch
-    {% if is_incremental() %}
-    where not exists (
-        select 1 from kept_earlier
-        where kept_earlier.event_id = first_in_batch.event_id
-    )
-    {% endif %}
+    from valid
+    where not is_duplicate
 
 )
 

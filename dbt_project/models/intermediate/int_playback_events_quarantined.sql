@@ -1,6 +1,8 @@
 {{ config(unique_key='received_date') }}
 
 -- Every rejected raw row with its reason (identifiers kept for debugging: internal only).
+-- The run rewrites its batch's arrival dates whole: the batch's rows, and the rows of the
+-- date's other files, kept as they were.
 
 with
 
@@ -10,7 +12,13 @@ classified as (
 
 ),
 
-quarantined as (
+run_files as (
+
+    select * from {{ ref('stg_bingewatch__run_files') }}
+
+),
+
+batch_quarantined as (
 
     select
         event_id,
@@ -30,6 +38,27 @@ quarantined as (
     from classified
     where quarantine_reason is not null
 
+),
+
+stored_on_batch_dates as (
+
+    {% if is_incremental() %}
+    select * from {{ this }}
+    where received_date between {{ run_start_date() }} and {{ run_end_date() }}
+        and received_date in (select received_date from run_files where is_in_batch)
+        and not {{ in_batch_files('source_file') }}
+    {% else %}
+    select * from batch_quarantined where false
+    {% endif %}
+
+),
+
+final as (
+
+    select * from batch_quarantined
+    union all
+    select * from stored_on_batch_dates
+
 )
 
-select * from quarantined
+select * from final

@@ -1,16 +1,12 @@
+-- depends_on: {{ source('raw', 'playback_events') }}
+-- depends_on: {{ source('bingewatch', 'run_files') }}
+
 with
 
 source as (
 
-    select * from {{ source('raw', 'playback_events') }}
-
-),
-
-in_run_window as (
-
-    -- The Hive partition filter prunes every other arrival date's files.
-    select * from source
-    where received_date between {{ run_start_date() }} and {{ run_end_date() }}
+    -- Only the files of the run's batch (macros/run_files.sql): never a range of folders.
+    select * from {{ batch_raw_events() }}
 
 ),
 
@@ -26,7 +22,7 @@ renamed as (
         device_type,
         country as country_code,
         app_version,
-        filename as source_file,
+        {{ raw_file_path('filename') }} as source_file,
         cast(media_offset_ms as bigint) as media_offset_ms,
         cast(file_row_number as bigint) as source_row_number,
         cast(autoplay as boolean) as is_autoplay,
@@ -35,7 +31,7 @@ renamed as (
         cast(received_at as timestamp) as received_at
         -- ip_address is personal data and stops here (DESIGN §3.1).
 
-    from in_run_window
+    from source
 
 ),
 
