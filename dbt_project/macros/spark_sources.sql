@@ -21,6 +21,10 @@
             ('raw', 'titles', data_dir ~ '/raw/titles', none),
             ('raw', 'erasure_requests', data_dir ~ '/raw/erasure_requests', none),
             ('bingewatch', 'viewer_keys', data_dir ~ '/warehouse/viewer_keys.parquet', none),
+            ('reference', 'profiles', data_dir ~ '/warehouse/reference/profiles.parquet', none),
+            ('reference', 'titles', data_dir ~ '/warehouse/reference/titles.parquet', none),
+            ('reference', 'erasure_requests', data_dir ~ '/warehouse/reference/erasure_requests.parquet', none),
+            ('reference', 'rejected', data_dir ~ '/warehouse/reference/rejected.parquet', none),
         ] -%}
         {%- for schema, name, path, lineage_columns in views -%}
             {%- do run_query('create schema if not exists ' ~ schema) -%}
