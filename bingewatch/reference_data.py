@@ -10,7 +10,8 @@ raw files, under ``warehouse/reference/``:
   ``reason``, ``detail``: the offending value). The events of a rejected profile or title are
   quarantined with the same reason (``int_playback_events_classified``);
 * ``summary.json`` (also copied to ``runs/<D>/reference.json`` for the report): rows read,
-  exact duplicates collapsed, rows rejected by reason, opt-out flags that were unknown.
+  exact duplicates collapsed, rows rejected by reason with a few examples (title ids, offending
+  values; never a profile id), opt-out flags that were unknown.
 
 Per-row rules (docs/data_quality.md, "Reference data"):
 
@@ -299,21 +300,22 @@ def prepare_reference_data(settings: Settings, run_date: date | None = None) -> 
         for table in summary:
             summary[table]["rejected_by_reason"] = _rejected_ids(con, table)
         summary["profiles"]["opt_out_unknown_counted_as_opted_out"] = opt_out_unknown
-        samples = {
-            reason: [row[0] for row in rows]
-            for reason, rows in (
-                (
-                    reason,
-                    con.execute(
-                        "select rejected_id from rejected where reason = ? and rejected_id is not null "
-                        f"order by 1 limit {MAX_IDS_NAMED}",
-                        [reason],
-                    ).fetchall(),
-                )
-                for (reason,) in con.execute("select distinct reason from rejected order by 1").fetchall()
-            )
+        # Examples per reason for the report and the log: title ids (a catalog entry names
+        # nobody), the offending values for profiles and requests (never a profile id: records
+        # outlive an erasure; warehouse/reference/rejected.parquet, rebuilt each run, has them).
+        examples = {
+            reason: [
+                row[0]
+                for row in con.execute(
+                    "select distinct case when reference_table = 'titles' then rejected_id "
+                    "else detail end as example from rejected where reason = ? and example is not null "
+                    f"order by 1 limit {MAX_IDS_NAMED}",
+                    [reason],
+                ).fetchall()
+            ]
+            for (reason,) in con.execute("select distinct reason from rejected order by 1").fetchall()
         }
-    summary["rejected_ids_sample"] = samples
+    summary["rejected_examples"] = examples
     _warn(summary)
     (out / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True), encoding="utf-8")
     if run_date is not None:
@@ -324,11 +326,11 @@ def prepare_reference_data(settings: Settings, run_date: date | None = None) -> 
 
 
 def _warn(summary: dict[str, Any]) -> None:
-    """One warning line per kind of set-aside row, naming how many (and a few ids)."""
+    """One warning line per kind of set-aside row, naming how many (and a few examples)."""
     for table in ("profiles", "titles", "erasure_requests"):
         for reason, count in summary[table]["rejected_by_reason"].items():
-            ids = summary["rejected_ids_sample"].get(reason) or []
-            named = f" ({', '.join(ids)}{' …' if count > len(ids) else ''})" if ids else ""
+            examples = summary["rejected_examples"].get(reason) or []
+            named = f" (e.g. {', '.join(examples)})" if examples else ""
             log.warning(f"reference data: {count} {table} row(s) set aside as {reason}{named}")
         collapsed = summary[table].get("exact_duplicates_collapsed")
         if collapsed:

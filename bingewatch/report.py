@@ -215,6 +215,47 @@ def _checks_table(title: str, record: dict | None) -> str:
     )
 
 
+def _reference_section(run_dir: Path, settings: Settings) -> str:
+    """Reference rows set aside before dbt, collapsed duplicates, unknown opt-out flags and
+    erasure requests that name no account (bingewatch/reference_data.py, bingewatch/erasure.py)."""
+    reference = read_json(run_dir / "reference.json")
+    erasure_log = read_json(settings.warehouse_dir / "erasure_log.json") or {}
+    if reference is None and not erasure_log.get("rejected_requests"):
+        return ""
+    rows = []
+    for table in ("profiles", "titles", "erasure_requests"):
+        facts = (reference or {}).get(table) or {}
+        for reason, count in (facts.get("rejected_by_reason") or {}).items():
+            examples = ", ".join((reference.get("rejected_examples") or {}).get(reason) or [])
+            rows.append((table, f"set aside: {reason}", count, examples))
+        if facts.get("exact_duplicates_collapsed"):
+            rows.append((table, "exact duplicate rows collapsed", facts["exact_duplicates_collapsed"], ""))
+        if facts.get("opt_out_unknown_counted_as_opted_out"):
+            count = facts["opt_out_unknown_counted_as_opted_out"]
+            rows.append((table, "analytics_opt_out unknown: counted as opted out", count, ""))
+    for request in erasure_log.get("rejected_requests") or []:
+        rows.append(
+            (
+                "erasure log",
+                f"rejected: {request['reason']}",
+                1,
+                f"{request['file']} row {request['row_number']}: {request['row']}",
+            )
+        )
+    body = (
+        "".join(
+            f"<tr class='warn'><td>{_e(t)}</td><td>{_e(what)}</td><td class='num'>{n:,}</td>"
+            f"<td>{_e(_short(examples, 200))}</td></tr>"
+            for t, what, n, examples in rows
+        )
+        or "<tr><td colspan='4' class='muted'>every reference row was usable</td></tr>"
+    )
+    return (
+        "<h2>Reference data</h2><table><tr><th>input</th><th>what</th><th>rows</th><th>examples</th></tr>"
+        f"{body}</table>"
+    )
+
+
 def _trend_points(settings: Settings, key: str) -> list[tuple[str, float | None]]:
     points = []
     runs = sorted(p for p in settings.runs_dir.iterdir() if p.is_dir()) if settings.runs_dir.is_dir() else []
@@ -295,6 +336,7 @@ def write_report(settings: Settings, received_date: date) -> Path:
             "<h2>Quarantine by reason</h2><table class='narrow'><tr><th>reason</th>"
             f"<th>rows</th></tr>{rows}</table>"
         )
+    parts.append(_reference_section(run_dir, settings))
     if numbers.get("notable_by_rule") is not None:
         rows = (
             "".join(

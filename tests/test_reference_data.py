@@ -107,7 +107,8 @@ def test_a_profile_with_an_unusable_time_zone_is_set_aside_and_the_others_go_on(
     assert [row[0] for row in _read(settings, "profiles")] == ["p-ok", "p-opted-out"]
     assert _rejected(settings) == [("profiles", "p-bad", "invalid_profile_time_zone")]
     assert summary["profiles"]["rejected_by_reason"] == {"invalid_profile_time_zone": 1}
-    assert "1 profiles row(s) set aside as invalid_profile_time_zone (p-bad)" in caplog.text
+    assert "1 profiles row(s) set aside as invalid_profile_time_zone" in caplog.text
+    assert "p-bad" not in caplog.text, "records and logs outlive an erasure: no profile id in them"
 
 
 def test_every_zone_counted_valid_is_one_duckdb_computes_a_local_time_in():
@@ -229,3 +230,32 @@ def test_an_erasure_request_without_an_account_is_rejected_with_its_row(settings
     ]
     assert summary["erasure_requests"]["rejected_by_reason"] == {"erasure_request_without_account": 1}
     assert "erasure_request_without_account" in caplog.text
+
+
+def test_the_report_counts_what_was_set_aside_and_the_rejected_erasure_requests(settings):
+    from bingewatch.erasure import apply_erasures
+    from bingewatch.report import write_report
+
+    day = date(2026, 3, 2)
+    write_profiles(
+        settings,
+        [
+            *PROFILES,
+            ("p-bad", "a2", "Mars/Olympus", "DE", None, False),
+            ("p-x", "a3", "UTC", "DE", None, None),
+        ],
+    )
+    write_titles(settings, [*TITLES, ("t-null", "film", None, None, None, None, "?", None, None)])
+    write_erasures(settings, [(None, "2026-03-01 11:00:00")])
+    apply_erasures(settings, day, "report-test-key")
+    prepare_reference_data(settings, day)
+    page = write_report(settings, day).read_text()
+    section = page[page.index("<h2>Reference data</h2>") :]
+    assert (
+        "set aside: invalid_profile_time_zone</td><td class='num'>1</td><td>time_zone Mars/Olympus" in section
+    )
+    assert "set aside: title_without_runtime</td><td class='num'>1</td><td>t-null" in section
+    assert "analytics_opt_out unknown: counted as opted out</td><td class='num'>1" in section
+    assert "rejected: erasure_request_without_account" in section
+    assert "erasure_requests/erasure_requests.parquet row 0" in section
+    assert "p-bad" not in page
