@@ -179,13 +179,18 @@ def _checks_table(title: str, record: dict | None) -> str:
     rows = []
 
     def order(check: dict) -> tuple:
-        blocks = check["severity"] == "blocking" or bool(check.get("exception"))
+        blocks = (check["severity"] == "blocking" or bool(check.get("exception"))) and not check.get(
+            "not_evaluated"
+        )
         return (check["success"], not blocks, check["name"])
 
     checks = sorted(record.get("checks", []), key=order)
     for check in checks:
         blocks = check["severity"] == "blocking" or check.get("exception")  # errors fail closed
         state = "pass" if check["success"] else ("fail" if blocks else "warn")
+        label = state.upper()
+        if check.get("not_evaluated"):  # no baseline: never shown as PASS, never blocking
+            state, label = "warn", "NOT EVALUATED"
         detail = check.get("exception") or ""
         if detail:
             detail = "could not run: " + detail.splitlines()[0]
@@ -197,7 +202,7 @@ def _checks_table(title: str, record: dict | None) -> str:
         if sample and not check["success"]:
             detail += f" — e.g. {_short(sample, 200)}"
         rows.append(
-            f"<tr class='{state}'><td>{state.upper()}</td><td>{_e(check['severity'])}</td>"
+            f"<tr class='{state}'><td>{label}</td><td>{_e(check['severity'])}</td>"
             f"<td><code>{_e(check['name'])}</code><br><span class='muted'>"
             f"{_e(check['expectation_type'])}</span></td><td>{_e(check.get('reason'))}</td>"
             f"<td>{_e(detail)}</td></tr>"
@@ -206,6 +211,7 @@ def _checks_table(title: str, record: dict | None) -> str:
         f"{record.get('checked', len(checks))} checks, "
         f"{len(record.get('blocking_failures', []))} blocking failure(s), "
         f"{len(record.get('warning_failures', []))} warning(s), "
+        f"{len(record.get('not_evaluated', []))} not evaluated, "
         f"{record.get('duration_s')} s"
     )
     return (
@@ -304,8 +310,11 @@ def write_report(settings: Settings, received_date: date) -> Path:
         "notable_viewers": numbers.get("notable_viewers"),
         "blocking_failures": len((records["raw"] or {}).get("blocking_failures", []))
         + len((records["marts"] or {}).get("blocking_failures", [])),
-        "warnings": len((records["raw"] or {}).get("warning_failures", []))
-        + len((records["marts"] or {}).get("warning_failures", [])),
+        "warnings": sum(
+            len((records[gate] or {}).get(key, []))
+            for gate in ("raw", "marts")
+            for key in ("warning_failures", "not_evaluated")
+        ),
         "validation_s": round(sum((records[k] or {}).get("duration_s") or 0 for k in ("raw", "marts")), 2),
         "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
