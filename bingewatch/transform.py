@@ -65,6 +65,13 @@ def is_deterministic(message: str) -> bool:
     return any(kind in message for kind in DETERMINISTIC_ERRORS)
 
 
+def is_retryable(summary: dict) -> bool:
+    """A failed command is worth retrying unless every failure would recur on the same data:
+    data tests that found rows, and deterministic database errors. No node ran (a parse or
+    connection error): retried, since nothing says the cause is the data."""
+    return not summary["failed"] or any(not is_deterministic(m) for m in summary["errors"].values())
+
+
 class DbtBuildFailed(Exception):
     """dbt build failed; the message names the failing models and tests, with dbt's message.
 
@@ -178,8 +185,7 @@ def run_dbt(
         reason = failed or "dbt said:\n" + "\n".join(last_lines)
         raise DbtBuildFailed(
             f"dbt {command} failed for {start}..{end}: {reason}",
-            retryable=not summary["failed"]
-            or any(not is_deterministic(message) for message in summary["errors"].values()),
+            retryable=is_retryable(summary),
         )
     return summary
 
