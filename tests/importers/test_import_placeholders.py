@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from netflix_fixtures import (
     activity_row,
     events,
@@ -12,6 +14,7 @@ from netflix_fixtures import (
 )
 
 from bingewatch.importers import import_netflix
+from bingewatch.importers.dates import is_placeholder
 from bingewatch.importers.report import format_summary
 
 
@@ -34,18 +37,11 @@ def test_an_epoch_row_with_a_duration_is_skipped_and_the_arrival_range_is_the_re
         "received_date=2021-12-30",
     ]
     assert min(e["event_ts"] for e in events(data_dir)).year == 2021
+    # The service's first day is real viewing; the second before it is not.
+    assert not is_placeholder(datetime(2007, 1, 1)) and is_placeholder(datetime(2006, 12, 31, 23, 59, 59))
     text = format_summary(summary)
     assert "placeholder_start_time 2" in text
     assert "run --start 2021-12-28 --end 2021-12-30" in text
-
-
-def test_the_first_day_of_the_service_is_real_viewing(tmp_path, data_dir):
-    export = write_viewing_activity(
-        tmp_path / "ViewingActivity.csv",
-        [activity_row(Start_Time="2007-01-01 00:00:00", Duration="00:01:00")],
-    )
-    summary = import_netflix(export, data_dir)
-    assert summary["rows_skipped"] == {} and summary["arrival_dates"] == ["2007-01-01"]
 
 
 def test_playback_traces_and_history_rows_at_the_epoch_are_skipped(tmp_path, data_dir):
