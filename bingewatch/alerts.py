@@ -2,7 +2,9 @@
 
 ``on_task_failure`` is the DAG's ``on_failure_callback`` (a task's final failure, after retries).
 Every alert is appended as one JSON line to ``DATA_DIR/alerts/alerts.jsonl`` and logged at
-ERROR. When an Airflow connection ``bingewatch_alerts`` exists it is also sent:
+ERROR. Its text leads with one line (``headline``: which task failed, for which date, and why),
+then the run and log link, then the details, cut to about 1,000 characters keeping the end.
+When an Airflow connection ``bingewatch_alerts`` exists it is also sent:
 
 * conn type ``http``/``https``: a JSON POST to ``extra.url``, else ``<type>://host[:port]/<schema>``
   (Slack/Teams/any incoming webhook; ``extra.headers`` are added to the request);
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,14 +34,16 @@ def build_alert(context: dict[str, Any]) -> dict[str, Any]:
     ti = context.get("ti") or context.get("task_instance")
     dag_run = context.get("dag_run")
     exception = context.get("exception")
+    error = f"{type(exception).__name__}: {exception}" if exception is not None else None
     return {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "headline": headline(exception),
         "dag_id": getattr(ti, "dag_id", None),
         "run_id": getattr(ti, "run_id", None) or getattr(dag_run, "run_id", None),
         "task_id": getattr(ti, "task_id", None),
         "arrival_date": context.get("ds"),
         "try_number": getattr(ti, "try_number", None),
-        "error": f"{type(exception).__name__}: {exception}" if exception is not None else None,
+        "error": _clip(error),
         "log_url": _safe(lambda: ti.log_url) if ti is not None else None,
     }
 
@@ -53,11 +58,52 @@ def record(alert: dict[str, Any], data_dir: Path) -> Path:
 
 
 def format_text(alert: dict[str, Any]) -> str:
-    return (
+    """The headline first (what failed, for which date, and why, in one line), then the details."""
+    lines = [
         f"bingewatch: {alert['dag_id']}.{alert['task_id']} failed for arrival date "
-        f"{alert['arrival_date']} (run {alert['run_id']}, try {alert['try_number']}).\n"
-        f"{alert['error']}\nLog: {alert['log_url']}"
-    )
+        f"{alert['arrival_date']}: {alert.get('headline') or alert['error']}",
+        f"Run {alert['run_id']}, try {alert['try_number']}. Log: {alert['log_url']}",
+    ]
+    if alert["error"] and alert["error"] != alert.get("headline"):
+        lines += ["", alert["error"]]
+    return "\n".join(lines)
+
+
+HEADLINE_CHARS = 240
+DETAIL_CHARS = 1000
+_ERROR_LINE = re.compile(r"\b(Error|Exception|failed|refused|missing|not found)\b", re.IGNORECASE)
+
+
+def headline(exception: BaseException | None) -> str | None:
+    """One line saying why: the exception type and the most useful line of its message.
+
+    A message that is a heading followed by a list (a quality gate's failed expectations) gives
+    the heading and the first item; a quoted traceback or tool output (dbt's last lines) gives
+    its last line that names an error, since that is where the cause is, not at the top.
+    """
+    if exception is None:
+        return None
+    lines = [line.strip() for line in str(exception).splitlines() if line.strip()]
+    name = type(exception).__name__
+    if not lines:
+        return name
+    first = lines[0]
+    if len(lines) > 1 and (first.startswith("Traceback") or first.endswith("said:")):
+        cause = next((line for line in reversed(lines[1:]) if _ERROR_LINE.search(line)), lines[-1])
+        text = f"{first} {cause}" if first.endswith("said:") else cause
+    elif len(lines) > 1 and first.endswith(":"):
+        text = f"{first} {lines[1].lstrip('- ')}" + (f" (+{len(lines) - 2} more)" if len(lines) > 2 else "")
+    else:
+        text = first
+    text = f"{name}: {text}"
+    return text if len(text) <= HEADLINE_CHARS else text[: HEADLINE_CHARS - 1] + "…"
+
+
+def _clip(text: str | None) -> str | None:
+    """Details for the alert body: the end is kept when something must go (causes come last)."""
+    if text is None or len(text) <= DETAIL_CHARS:
+        return text
+    return text[: DETAIL_CHARS // 4] + "\n[…]\n" + text[-(DETAIL_CHARS * 3 // 4) :]
 
 
 def send(alert: dict[str, Any], connection: Any) -> str:
@@ -81,7 +127,10 @@ def send(alert: dict[str, Any], connection: Any) -> str:
         from email.message import EmailMessage
 
         message = EmailMessage()
-        message["Subject"] = f"[bingewatch] {alert['task_id']} failed for {alert['arrival_date']}"
+        message["Subject"] = (
+            f"[bingewatch] {alert['task_id']} failed for {alert['arrival_date']}: "
+            + (alert.get("headline") or "")[:120]
+        )
         message["From"] = extra.get("from") or connection.login or "bingewatch@localhost"
         message["To"] = extra["to"]
         message.set_content(format_text(alert))

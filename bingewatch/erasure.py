@@ -16,8 +16,10 @@
 
 The record that it was done is ``warehouse/erasure_log.json``: one entry per request, keyed by an
 HMAC of the account id (the log itself names nobody), with the rows removed per table and
-partition. Each run's sweep is recorded in ``runs/<D>/erasure.json``. A rerun finds nothing left
-to remove: every step is idempotent, and the log is written only after all of them.
+partition, and ``rejected_requests``: each request that names no account, with its file, row
+number and row (nothing can be erased for it; it is never silently dropped). Each run's sweep
+is recorded in ``runs/<D>/erasure.json``. A rerun finds nothing left to remove: every step is
+idempotent, and the log is written only after all of them.
 """
 
 from __future__ import annotations
@@ -77,6 +79,34 @@ def _requests(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, d
         "where account_id is not null group by account_id"
     ).fetchall()
     return {account: requested_at for account, requested_at in rows}
+
+
+def rejected_requests(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[dict]:
+    """Erasure requests that name no account: nothing can be erased, so each is recorded with its
+    row (file, row number, every column) for someone to chase, never silently dropped."""
+    folder = settings.raw_dir / "erasure_requests"
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not files:
+        return []
+    cursor = con.execute(
+        f"select * exclude (account_id, filename, file_row_number), filename, file_row_number "
+        f"from read_parquet([{', '.join(map(sql_literal, files))}], filename = true, "
+        "file_row_number = true, union_by_name = true) where account_id is null "
+        "order by filename, file_row_number"
+    )
+    names = [column[0] for column in cursor.description]
+    rejected = []
+    for values in cursor.fetchall():
+        row = dict(zip(names, values, strict=True))
+        rejected.append(
+            {
+                "reason": "erasure_request_without_account",
+                "file": str(Path(row.pop("filename")).relative_to(settings.raw_dir)),
+                "row_number": row.pop("file_row_number"),
+                "row": {name: None if value is None else str(value) for name, value in row.items()},
+            }
+        )
+    return rejected
 
 
 def _fill(con: duckdb.DuckDBPyConnection, table: str, rows: list[list]) -> None:
@@ -177,9 +207,11 @@ def _apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
 
     started = datetime.now(UTC)
     log_path = settings.warehouse_dir / ERASURE_LOG
-    done = {entry["request_key"]: entry for entry in (read_json(log_path) or {}).get("requests", [])}
+    previous_log = read_json(log_path) or {}
+    done = {entry["request_key"]: entry for entry in previous_log.get("requests", [])}
     with _connect() as con:
         requests = _requests(con, settings)
+        rejected = rejected_requests(con, settings)
         by_key = {request_key(account, key): account for account in requests}
         new = sorted(account for k, account in by_key.items() if k not in done)
         profiles_dir = settings.raw_dir / "profiles"
@@ -236,7 +268,13 @@ def _apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
             for entry in entries:
                 entry["batch"] = batch
             done.update({entry["request_key"]: entry for entry in entries})
-            write_json(log_path, {"requests": sorted(done.values(), key=lambda e: e["request_key"])})
+            write_json(
+                log_path,
+                {
+                    "requests": sorted(done.values(), key=lambda e: e["request_key"]),
+                    "rejected_requests": rejected,
+                },
+            )
             con.execute("delete from erased_accounts")
             con.execute("delete from erased_profiles")
         # Every run: the raw files it is about to process lose any row of any erased account.
@@ -245,10 +283,15 @@ def _apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
             _fill(con, "erased_accounts", [[a] for a in sorted(requests)])
             pending = [settings.events_dir / file.path for file in pending_files(settings, received_date)]
             swept, swept_unreadable = _sweep_files(con, pending, settings.raw_dir)
+    if rejected:
+        log.warning(f"erasure: {len(rejected)} request(s) name no account: rejected, listed in {log_path}")
+    if not new and rejected != previous_log.get("rejected_requests", []):
+        write_json(log_path, {"requests": previous_log.get("requests", []), "rejected_requests": rejected})
     record = {
         "received_date": received_date.isoformat(),
         "requests_total": len(requests),
         "requests_erased_now": len(new),
+        "requests_rejected": len(rejected),
         "partition_rows_removed": swept,
         "unreadable_files": swept_unreadable,
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),

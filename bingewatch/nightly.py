@@ -6,6 +6,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from bingewatch.quality.gates import describe_partition
 from bingewatch.settings import Settings
 
 
@@ -23,6 +24,11 @@ def wait_for_raw_partition(
         if partition.is_dir() and any(partition.glob("*.parquet")):
             return partition
         if time.monotonic() >= deadline:
+            if partition.is_dir():  # an empty folder is not a missing one: say which
+                raise RawPartitionMissing(
+                    f"raw partition for arrival date {received_date} holds no Parquet file after "
+                    f"waiting {timeout_s:.0f}s: {describe_partition(partition)}; nothing was published"
+                )
             raise RawPartitionMissing(
                 f"raw partition for arrival date {received_date} not found at {partition} "
                 f"after waiting {timeout_s:.0f}s: upstream data is missing; nothing was published"

@@ -179,13 +179,18 @@ def _checks_table(title: str, record: dict | None) -> str:
     rows = []
 
     def order(check: dict) -> tuple:
-        blocks = check["severity"] == "blocking" or bool(check.get("exception"))
+        blocks = (check["severity"] == "blocking" or bool(check.get("exception"))) and not check.get(
+            "not_evaluated"
+        )
         return (check["success"], not blocks, check["name"])
 
     checks = sorted(record.get("checks", []), key=order)
     for check in checks:
         blocks = check["severity"] == "blocking" or check.get("exception")  # errors fail closed
         state = "pass" if check["success"] else ("fail" if blocks else "warn")
+        label = state.upper()
+        if check.get("not_evaluated"):  # no baseline: never shown as PASS, never blocking
+            state, label = "warn", "NOT EVALUATED"
         detail = check.get("exception") or ""
         if detail:
             detail = "could not run: " + detail.splitlines()[0]
@@ -197,7 +202,7 @@ def _checks_table(title: str, record: dict | None) -> str:
         if sample and not check["success"]:
             detail += f" — e.g. {_short(sample, 200)}"
         rows.append(
-            f"<tr class='{state}'><td>{state.upper()}</td><td>{_e(check['severity'])}</td>"
+            f"<tr class='{state}'><td>{label}</td><td>{_e(check['severity'])}</td>"
             f"<td><code>{_e(check['name'])}</code><br><span class='muted'>"
             f"{_e(check['expectation_type'])}</span></td><td>{_e(check.get('reason'))}</td>"
             f"<td>{_e(detail)}</td></tr>"
@@ -206,12 +211,54 @@ def _checks_table(title: str, record: dict | None) -> str:
         f"{record.get('checked', len(checks))} checks, "
         f"{len(record.get('blocking_failures', []))} blocking failure(s), "
         f"{len(record.get('warning_failures', []))} warning(s), "
+        f"{len(record.get('not_evaluated', []))} not evaluated, "
         f"{record.get('duration_s')} s"
     )
     return (
         f"<h3>{_e(title)}</h3><p>{_e(summary)}</p><table><thead><tr><th>result</th>"
         "<th>severity</th><th>expectation</th><th>why it exists</th><th>observed</th></tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _reference_section(run_dir: Path, settings: Settings) -> str:
+    """Reference rows set aside before dbt, collapsed duplicates, unknown opt-out flags and
+    erasure requests that name no account (bingewatch/reference_data.py, bingewatch/erasure.py)."""
+    reference = read_json(run_dir / "reference.json")
+    erasure_log = read_json(settings.warehouse_dir / "erasure_log.json") or {}
+    if reference is None and not erasure_log.get("rejected_requests"):
+        return ""
+    rows = []
+    for table in ("profiles", "titles", "erasure_requests"):
+        facts = (reference or {}).get(table) or {}
+        for reason, count in (facts.get("rejected_by_reason") or {}).items():
+            examples = ", ".join((reference.get("rejected_examples") or {}).get(reason) or [])
+            rows.append((table, f"set aside: {reason}", count, examples))
+        if facts.get("exact_duplicates_collapsed"):
+            rows.append((table, "exact duplicate rows collapsed", facts["exact_duplicates_collapsed"], ""))
+        if facts.get("opt_out_unknown_counted_as_opted_out"):
+            count = facts["opt_out_unknown_counted_as_opted_out"]
+            rows.append((table, "analytics_opt_out unknown: counted as opted out", count, ""))
+    for request in erasure_log.get("rejected_requests") or []:
+        rows.append(
+            (
+                "erasure log",
+                f"rejected: {request['reason']}",
+                1,
+                f"{request['file']} row {request['row_number']}: {request['row']}",
+            )
+        )
+    body = (
+        "".join(
+            f"<tr class='warn'><td>{_e(t)}</td><td>{_e(what)}</td><td class='num'>{n:,}</td>"
+            f"<td>{_e(_short(examples, 200))}</td></tr>"
+            for t, what, n, examples in rows
+        )
+        or "<tr><td colspan='4' class='muted'>every reference row was usable</td></tr>"
+    )
+    return (
+        "<h2>Reference data</h2><table><tr><th>input</th><th>what</th><th>rows</th><th>examples</th></tr>"
+        f"{body}</table>"
     )
 
 
@@ -263,8 +310,11 @@ def write_report(settings: Settings, received_date: date) -> Path:
         "notable_viewers": numbers.get("notable_viewers"),
         "blocking_failures": len((records["raw"] or {}).get("blocking_failures", []))
         + len((records["marts"] or {}).get("blocking_failures", [])),
-        "warnings": len((records["raw"] or {}).get("warning_failures", []))
-        + len((records["marts"] or {}).get("warning_failures", [])),
+        "warnings": sum(
+            len((records[gate] or {}).get(key, []))
+            for gate in ("raw", "marts")
+            for key in ("warning_failures", "not_evaluated")
+        ),
         "validation_s": round(sum((records[k] or {}).get("duration_s") or 0 for k in ("raw", "marts")), 2),
         "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -295,6 +345,7 @@ def write_report(settings: Settings, received_date: date) -> Path:
             "<h2>Quarantine by reason</h2><table class='narrow'><tr><th>reason</th>"
             f"<th>rows</th></tr>{rows}</table>"
         )
+    parts.append(_reference_section(run_dir, settings))
     if numbers.get("notable_by_rule") is not None:
         rows = (
             "".join(

@@ -21,6 +21,7 @@ from pathlib import Path
 from bingewatch import ledger
 from bingewatch.pause_points import pause_point
 from bingewatch.pseudonyms import write_viewer_keys
+from bingewatch.reference_data import ReferenceDataError, prepare_reference_data
 from bingewatch.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, pseudonym_key
 from bingewatch.writer_lock import writer_lock
 
@@ -48,13 +49,39 @@ def dbt_target_dir(settings: Settings) -> Path:
 
 
 _MESSAGE_CHARS = 400
+# Database errors that the same SQL on the same data raises again: retrying only delays the
+# alert. Anything else (IO, locks, memory, a killed process) may be transient and is retried.
+DETERMINISTIC_ERRORS = (
+    "Binder Error",
+    "Catalog Error",
+    "Constraint Error",
+    "Conversion Error",
+    "Invalid Input Error",
+    "Not implemented Error",
+    "Out of Range Error",
+    "Parser Error",
+    "Compilation Error",
+)
+
+
+def is_deterministic(message: str) -> bool:
+    """True when a node's error message is one a retry would meet again."""
+    return any(kind in message for kind in DETERMINISTIC_ERRORS)
+
+
+def is_retryable(summary: dict) -> bool:
+    """A failed command is worth retrying unless every failure would recur on the same data:
+    data tests that found rows, and deterministic database errors. No node ran (a parse or
+    connection error): retried, since nothing says the cause is the data."""
+    return not summary["failed"] or any(not is_deterministic(m) for m in summary["errors"].values())
 
 
 class DbtBuildFailed(Exception):
     """dbt build failed; the message names the failing models and tests, with dbt's message.
 
-    `retryable` is False when every failure is a data test that found bad rows: running the same
-    build on the same data would find them again, so the DAG fails at once instead of retrying.
+    `retryable` is False when every failure is a data test that found bad rows or a
+    deterministic database error (a conversion, an unknown time zone, a binder error): running
+    the same build on the same data would meet them again, so the DAG fails at once.
     """
 
     def __init__(self, message: str, retryable: bool = True):
@@ -121,6 +148,12 @@ def run_dbt(
 
 def _run_dbt(settings, start, end, command, full_refresh, extra_args, echo) -> dict:
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    try:  # per-row validation of profiles and titles: dbt reads the validated copies
+        prepare_reference_data(settings, end)
+    except ReferenceDataError as error:
+        raise DbtBuildFailed(
+            f"dbt {command} not started for {start}..{end}: {error}", retryable=False
+        ) from error
     write_viewer_keys(settings.raw_dir, settings.viewer_keys_path, pseudonym_key())
 
     args = [
@@ -163,7 +196,7 @@ def _run_dbt(settings, start, end, command, full_refresh, extra_args, echo) -> d
         reason = failed or "dbt said:\n" + "\n".join(last_lines)
         raise DbtBuildFailed(
             f"dbt {command} failed for {start}..{end}: {reason}",
-            retryable=not summary["failed"] or summary["statuses"].get("error", 0) > 0,
+            retryable=is_retryable(summary),
         )
     return summary
 
@@ -206,10 +239,11 @@ def build_batch(
 def _summarise(run_results: Path) -> dict:
     """Counts by status, failing node names and the elapsed time from run_results.json."""
     if not run_results.exists():
-        return {"elapsed_s": None, "statuses": {}, "failed": [], "messages": {}}
+        return {"elapsed_s": None, "statuses": {}, "failed": [], "messages": {}, "errors": {}}
     results = json.loads(run_results.read_text())
     statuses: dict[str, int] = {}
     messages: dict[str, str] = {}
+    errors: dict[str, str] = {}
     for result in results.get("results", []):
         status = result.get("status")
         statuses[status] = statuses.get(status, 0) + 1
@@ -217,9 +251,12 @@ def _summarise(run_results: Path) -> dict:
             # The database error itself, so the alert says what broke, not only where.
             message = " ".join((result.get("message") or "").split())
             messages[result.get("unique_id", "?")] = message[:_MESSAGE_CHARS]
+            if status == "error":
+                errors[result.get("unique_id", "?")] = message
     return {
         "elapsed_s": results.get("elapsed_time"),
         "statuses": statuses,
         "failed": list(messages),
         "messages": messages,
+        "errors": errors,
     }

@@ -248,3 +248,27 @@ def test_the_spark_views_read_the_erased_tables_in_utc(spark_settings):
         (kept, date(2026, 3, 1), datetime(2026, 3, 1, 21)),
         (kept, date(2026, 3, 2), datetime(2026, 3, 2, 21)),
     ]
+
+
+def test_a_request_that_names_no_account_is_recorded_as_rejected_with_its_row(settings):
+    write(
+        settings.raw_dir / "erasure_requests" / "erasure_requests.parquet",
+        [
+            {"account_id": "ac-erase", "requested_at": datetime(2026, 3, 2, 6)},
+            {"account_id": None, "requested_at": datetime(2026, 3, 2, 7)},
+        ],
+    )
+    record = apply_erasures(settings, DAY1, KEY)
+    assert record["requests_erased_now"] == 1 and record["requests_rejected"] == 1
+    erasure_log = json.loads((settings.warehouse_dir / ERASURE_LOG).read_text())
+    assert erasure_log["rejected_requests"] == [
+        {
+            "reason": "erasure_request_without_account",
+            "file": "erasure_requests/erasure_requests.parquet",
+            "row_number": 1,
+            "row": {"requested_at": "2026-03-02 07:00:00"},
+        }
+    ]
+    # A rerun with nothing new keeps the record (and the erased account's entry) as it is.
+    apply_erasures(settings, DAY1, KEY)
+    assert json.loads((settings.warehouse_dir / ERASURE_LOG).read_text()) == erasure_log

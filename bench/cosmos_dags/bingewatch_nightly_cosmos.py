@@ -7,7 +7,8 @@ astronomer-cosmos per-model tasks, so `bench/cosmos_vs_dbt_build.py` can measure
 It lives under `bench/`, outside the DAGs folder, and needs the scratch environment with
 `astronomer-cosmos` (not a project dependency).
 
-- `write_viewer_keys` does what `run_dbt` does before `dbt build`: writes the pseudonyms.
+- `write_viewer_keys` does what `run_dbt` does before `dbt build`: validates the reference data
+  (`bingewatch/reference_data.py`) and writes the pseudonyms.
 - `dbt` is a `DbtTaskGroup` rendered from a manifest made by `dbt parse`
   (`LoadMode.DBT_MANIFEST`, so no `dbt ls` at parse time), `ExecutionMode.LOCAL`, the committed
   `profiles.yml`, unit tests excluded as in production, and the same environment the real task
@@ -78,12 +79,15 @@ def cosmos_dbt_tasks(
 
     @task
     def write_viewer_keys() -> str:
-        """What run_dbt does before `dbt build`: the profile_id -> viewer_key file."""
+        """What run_dbt does before `dbt build`: the validated reference data and the
+        profile_id -> viewer_key file."""
         from bingewatch.pseudonyms import write_viewer_keys as write
+        from bingewatch.reference_data import prepare_reference_data
         from bingewatch.settings import pseudonym_key
 
         settings = _settings()
         settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+        prepare_reference_data(settings)
         write(settings.raw_dir, settings.viewer_keys_path, pseudonym_key())
         return str(settings.viewer_keys_path)
 

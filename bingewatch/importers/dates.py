@@ -117,5 +117,19 @@ def parse_date(text: str, order: str = MONTH_FIRST) -> date:
         raise ValueError(f"'{text}' is not a date (expected M/D/YY): {error}") from None
 
 
+# Netflix began streaming in January 2007: an earlier start (the Unix epoch 1970-01-01 is the
+# usual one) is a placeholder an export writes for a row it has no time for, never viewing.
+# Kept, such a row would make the importer write one partition per day since 1970.
+SERVICE_START = datetime(2007, 1, 1)
+PLACEHOLDER = "placeholder_start_time"
+
+
+def is_placeholder(moment: datetime | date) -> bool:
+    """True for a start before the service existed (docs/importing.md, skipped rows)."""
+    if not isinstance(moment, datetime):
+        moment = datetime(moment.year, moment.month, moment.day)
+    return moment < SERVICE_START
+
+
 def add_ms(moment: datetime, ms: int) -> datetime:
     return moment + timedelta(milliseconds=ms)

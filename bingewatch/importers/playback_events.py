@@ -17,7 +17,7 @@ import json
 from datetime import timedelta
 
 from .csvfile import ExportFile
-from .dates import MixedDateOrder, add_ms, parse_timestamp, slash_order
+from .dates import PLACEHOLDER, MixedDateOrder, add_ms, is_placeholder, parse_timestamp, slash_order
 from .errors import at_line
 from .fields import clean, parse_country
 from .model import Event, FormatResult, Session, SessionIds
@@ -143,6 +143,9 @@ def parse(
             traces = parse_playtraces(row["Playtraces"])
         except ValueError as error:
             raise at_line(label, line, str(error)) from None
+        if is_placeholder(start):
+            result.skipped[PLACEHOLDER] += 1
+            continue
         device = clean(row["Device"])
         parsed = parse_title(title_text)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from .csvfile import ExportFile
-from .dates import MixedDateOrder, add_ms, parse_timestamp, slash_order
+from .dates import PLACEHOLDER, MixedDateOrder, add_ms, is_placeholder, parse_timestamp, slash_order
 from .durations import parse_duration, two_part_mode
 from .errors import at_line
 from .fields import clean, parse_country
@@ -97,6 +97,9 @@ def parse(export: ExportFile, account_id: str, result: FormatResult, seen: set) 
             country = parse_country(row["Country"])
         except ValueError as error:
             raise at_line(label, line, str(error)) from None
+        if is_placeholder(start):
+            result.skipped[PLACEHOLDER] += 1  # whatever its duration: no real viewing starts then
+            continue
         autoplay, interacted, unknown = parse_attributes(row["Attributes"])
         for item in unknown:
             result.notes[f"attribute not understood: {item}"] += 1

@@ -9,7 +9,7 @@ Import ViewingActivity.csv for watch time.
 from __future__ import annotations
 
 from .csvfile import ExportFile
-from .dates import MixedDateOrder, parse_date, slash_order
+from .dates import MixedDateOrder, is_placeholder, parse_date, slash_order
 from .errors import at_line
 from .fields import clean
 from .model import FormatResult
@@ -29,8 +29,12 @@ def parse(export: ExportFile, result: FormatResult, dates: list) -> None:
         if title_text is None:
             raise at_line(label, line, "Title is empty")
         try:
-            dates.append(parse_date(row["Date"], order))
+            day = parse_date(row["Date"], order)
         except ValueError as error:
             raise at_line(label, line, f"Date {error}") from None
+        if is_placeholder(day):
+            result.skipped["placeholder_date"] += 1
+            continue
+        dates.append(day)
         result.title(parse_title(title_text))
         result.skipped["history_without_duration"] += 1

@@ -28,6 +28,9 @@ MARTS_RECORD = "marts.json"
 DEFAULT_MAX_NOTABLE_SHARE = 0.25
 DEFAULT_MIN_GROUP_SIZE = 10
 DEFAULT_MIN_ROW_RATIO = 0.8
+# A batch whose quarantined share passes this blocks publication (a broken producer never
+# publishes a day of zeros); the run_accounting suite warns from 1 %.
+DEFAULT_MAX_QUARANTINE_SHARE = 0.20
 VOLUME_FACTOR = 2.0  # raw volume warning outside [median / 2, median * 2] of recent runs
 VOLUME_HISTORY_RUNS = 7
 
@@ -85,6 +88,34 @@ def _describe_failure(check: dict[str, Any]) -> str:
     return f"{check['name']} ({'; '.join(parts)})"
 
 
+NOT_EVALUATED = "not evaluated"
+
+
+def _mark_not_evaluated(checks: list[dict[str, Any]], extra: dict[str, Any]) -> None:
+    """A check compared against a baseline it does not have says so, instead of PASS.
+
+    Without earlier runs a volume bound is open, and without a readable publication the
+    row-count floor is 0: GX then reports success although nothing was compared. Such a check
+    is recorded as not evaluated (``success`` false, ``not_evaluated`` true): a warning in the
+    log and the report, never a pass, and never blocking (a first run must be able to publish).
+    """
+    why: dict[str, str] = {}
+    if "volume_bounds" in extra and extra["volume_bounds"].get("recent_median") is None:
+        why["raw.volume_vs_recent_runs"] = "no earlier run with rows to compare the volume with"
+    recomputed = extra.get("recomputed_volume_bounds")
+    if recomputed is not None and recomputed.get("recent_median") is None:
+        why["warehouse.viewer_days_volume_vs_recent_runs"] = "no earlier run to compare the volume with"
+    if "previous_viewer_days_rows" in extra and extra["previous_viewer_days_rows"] is None:
+        why["viewer_days.no_row_count_collapse"] = extra.get("previous_viewer_days_error") or (
+            "no earlier publication to compare the row count with"
+        )
+    for check in checks:
+        if check["name"] in why and check["success"] and not check.get("exception"):
+            check["success"] = False
+            check["not_evaluated"] = True
+            check["observed_value"] = f"{NOT_EVALUATED}: {why[check['name']]}"
+
+
 def _finish(
     gate: str,
     settings: Settings,
@@ -94,10 +125,16 @@ def _finish(
     extra: dict[str, Any],
 ) -> dict[str, Any]:
     """Write the record, then raise on blocking failures; returns the XCom summary."""
+    _mark_not_evaluated(checks, extra)
+    not_evaluated = [c for c in checks if c.get("not_evaluated")]
     # An expectation that could not run (unreadable pages, a missing column) fails closed:
     # it blocks whatever its severity, since the data it guards was never looked at.
-    blocking = [c for c in checks if not c["success"] and (c["severity"] == "blocking" or c["exception"])]
-    warnings = [c for c in checks if not c["success"] and c not in blocking]
+    blocking = [
+        c
+        for c in checks
+        if not c["success"] and (c["severity"] == "blocking" or c["exception"]) and c not in not_evaluated
+    ]
+    warnings = [c for c in checks if not c["success"] and c not in blocking and c not in not_evaluated]
     record_path = settings.run_dir(received_date) / (RAW_RECORD if gate == "raw_batch" else MARTS_RECORD)
     summary = {
         "gate": gate,
@@ -106,6 +143,7 @@ def _finish(
         "checked": len(checks),
         "blocking_failures": [c["name"] for c in blocking],
         "warning_failures": [c["name"] for c in warnings],
+        "not_evaluated": [c["name"] for c in not_evaluated],
         "duration_s": round(time.monotonic() - started, 3),
         "started_at": (datetime.now(UTC) - timedelta(seconds=time.monotonic() - started)).isoformat(
             timespec="milliseconds"
@@ -117,6 +155,8 @@ def _finish(
     write_json(record_path, {**summary, "checks": checks})
     for check in warnings:
         log.warning("%s warning: %s", gate, _describe_failure(check))
+    for check in not_evaluated:
+        log.warning("%s warning: %s %s", gate, check["name"], check["observed_value"])
     if blocking:
         lines = "\n".join(f"  - {_describe_failure(c)}" for c in blocking)
         raise QualityGateFailed(
@@ -197,6 +237,38 @@ def _create_batch_view(batch_path: Path, files: list[Path], raw_columns: dict[st
             con.execute(f"create table playback_events ({columns})")
 
 
+def describe_partition(partition: Path) -> str:
+    """What a raw partition folder holds, in words that tell a missing one from an empty one."""
+    if not partition.is_dir():
+        return f"missing: no folder {partition} (nothing was delivered for this arrival date)"
+    parquet = [p for p in partition.glob("*.parquet") if p.is_file()]
+    if parquet:
+        return f"{partition}: {len(parquet)} Parquet file(s)"
+    others = sorted(p.name for p in partition.iterdir() if not p.name.startswith("."))
+    return f"empty: folder {partition} exists but holds no Parquet file" + (
+        f" (only {', '.join(others[:10])})" if others else ""
+    )
+
+
+def other_files_check(partitions: list[Path], root: Path) -> dict[str, Any]:
+    """Warning: files in the partitions that are not Parquet are never read; someone should know."""
+    others = sorted(
+        str(p.relative_to(root))
+        for partition in partitions
+        if partition.is_dir()
+        for p in partition.iterdir()
+        if p.suffix != ".parquet" and not p.name.startswith(".")
+    )
+    return _precheck(
+        "raw.only_parquet_files",
+        "warning",
+        "a file that is not Parquet (a CSV, a .tmp, a misnamed upload) is not read: its rows, if "
+        "any, are not in the batch",
+        not others,
+        observed_value=others or "only Parquet files",
+    )
+
+
 def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any]:
     """Run the raw-batch suites on the run's batch; raise QualityGateFailed on blocking failures.
 
@@ -241,6 +313,19 @@ def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any
     ]
     if missing:
         return _finish("raw_batch", settings, received_date, checks, started, extra)
+    # Tonight's partition in words (wait_for_raw_partition guards it: a missing one never gets
+    # here under the DAG), and files that are not Parquet in it or in any partition of the batch.
+    checks.append(
+        _precheck(
+            "raw.partition",
+            "info",
+            "what tonight's partition holds: a missing folder and an empty one read differently",
+            True,
+            observed_value=describe_partition(settings.events_partition(received_date)),
+        )
+    )
+    partitions = sorted({settings.events_partition(day) for day in [*dates, received_date]})
+    checks.append(other_files_check(partitions, settings.events_dir))
     if not files:
         # Nothing arrived that the ledger does not hold: nothing to validate (GX is not even
         # imported, so a quiet night stays quick). An empty partition is a file, not this.
@@ -323,18 +408,27 @@ def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any
 
 
 # --- marts ----------------------------------------------------------------------------------
-def previous_viewer_days_rows(settings: Settings) -> int | None:
-    """Rows of viewer_days in the current publication (read-only), or None if there is none."""
+def publication_baseline(settings: Settings) -> tuple[int | None, str | None]:
+    """(rows of viewer_days in the current publication, None) read read-only; (None, why) when
+    there is no publication or it cannot be read (the collapse check is then not evaluated)."""
     import duckdb
 
     if not settings.published_path.exists():
-        return None
+        return None, None
     try:
         with duckdb.connect(str(settings.published_path), read_only=True) as con:
-            return con.execute("select count(*) from viewer_days").fetchone()[0]
-    except duckdb.Error:
+            return con.execute("select count(*) from viewer_days").fetchone()[0], None
+    except duckdb.Error as error:
         log.warning("could not read viewer_days from %s", settings.published_path)
-        return None
+        return (
+            None,
+            f"could not read viewer_days of {settings.published_path}: {str(error).splitlines()[0][:200]}",
+        )
+
+
+def previous_viewer_days_rows(settings: Settings) -> int | None:
+    """Rows of viewer_days in the current publication (read-only), or None if there is none."""
+    return publication_baseline(settings)[0]
 
 
 RECONCILIATION_CHECK = "warehouse.sessions_reconcile_with_viewer_days"
@@ -362,10 +456,55 @@ def _reconciliation_sample(warehouse: Path, limit: int = 10) -> list[dict[str, A
         return []
 
 
+QUARANTINE_SHARE_CHECK = "run_accounting.quarantine_share_within_max"
+
+
+def quarantine_share_check(candidate_path: Path, run_dates: list[str]) -> dict[str, Any]:
+    """Blocking: no arrival date of the run has more than BINGEWATCH_MAX_QUARANTINE_SHARE of its
+    raw rows quarantined (default 20 %). A batch whose every row has a null key would otherwise
+    publish viewer-days that say nobody watched that day."""
+    import duckdb
+
+    limit = _env_float("BINGEWATCH_MAX_QUARANTINE_SHARE", DEFAULT_MAX_QUARANTINE_SHARE)
+    reason = (
+        f"more than {limit:.0%} of a batch quarantined means a broken producer: its day would "
+        "publish as if nobody watched"
+    )
+    try:
+        with duckdb.connect(str(candidate_path), read_only=True) as con:
+            rows = con.execute(
+                "select cast(received_date as varchar), raw_rows, quarantined_rows from run_accounting "
+                "where cast(received_date as varchar) in (select unnest(?)) and raw_rows > 0 "
+                "order by quarantined_rows / raw_rows desc, 1",
+                [list(run_dates)],
+            ).fetchall()
+    except duckdb.Error as error:
+        return _precheck(
+            QUARANTINE_SHARE_CHECK, "blocking", reason, False, exception=str(error).splitlines()[0][:300]
+        )
+    over = [
+        f"{day}: {quarantined:,} of {raw:,} rows ({quarantined / raw:.1%})"
+        for day, raw, quarantined in rows
+        if quarantined / raw > limit
+    ]
+    worst = f"{rows[0][0]}: {rows[0][2] / rows[0][1]:.1%} quarantined" if rows else "no raw rows"
+    return _precheck(QUARANTINE_SHARE_CHECK, "blocking", reason, not over, observed_value=over or worst)
+
+
 def file_fingerprint(path: Path) -> dict[str, int]:
     """What publish() compares to be sure it ships the file that was audited."""
     stat = Path(path).stat()
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino}
+
+
+def _batch_dates(settings: Settings, received_date: date) -> list[str]:
+    """The arrival dates of the planned batch; [D] when no batch was planned (a candidate
+    staged from a warehouse built outside the ledger)."""
+    from bingewatch.ledger import batch_files, batch_path
+
+    if not batch_path(settings).exists():
+        return [received_date.isoformat()]
+    return sorted({row["received_date"].isoformat() for row in batch_files(settings) if row["is_in_batch"]})
 
 
 def _completeness_check(settings: Settings, received_date: date, extra: dict[str, Any]) -> dict:
@@ -416,7 +555,7 @@ def validate_marts(settings: Settings, candidate_path: Path, received_date: date
         return _finish("marts", settings, received_date, checks, started, extra)
     checks.append(_completeness_check(settings, received_date, extra))
 
-    previous_rows = previous_viewer_days_rows(settings)
+    previous_rows, extra["previous_viewer_days_error"] = publication_baseline(settings)
     min_ratio = _env_float("BINGEWATCH_MIN_ROW_RATIO", DEFAULT_MIN_ROW_RATIO)
     recomputed_min, recomputed_max, recomputed_median = _volume_bounds(
         settings, received_date, MARTS_RECORD, "viewer_days_recomputed"
@@ -425,7 +564,8 @@ def validate_marts(settings: Settings, candidate_path: Path, received_date: date
         "max_notable_share": _env_float("BINGEWATCH_MAX_NOTABLE_SHARE", DEFAULT_MAX_NOTABLE_SHARE),
         "min_group_size": int(_env_float("BINGEWATCH_MIN_GROUP_SIZE", DEFAULT_MIN_GROUP_SIZE)),
         "viewer_days_min_rows": math.ceil((previous_rows or 0) * min_ratio),
-        "run_dates": [received_date.isoformat()],
+        # The arrival dates the run's batch held (a catch-up holds several, a quiet night none).
+        "run_dates": _batch_dates(settings, received_date),
         "recomputed_min_rows": recomputed_min,
         "recomputed_max_rows": recomputed_max,
     }
@@ -462,5 +602,6 @@ def validate_marts(settings: Settings, candidate_path: Path, received_date: date
             check["observed_value"], int
         ):
             extra["viewer_days_recomputed"] = check["observed_value"]
+    checks.append(quarantine_share_check(candidate_path, parameters["run_dates"]))
     extra["candidate_fingerprint"] = file_fingerprint(candidate_path)
     return _finish("marts", settings, received_date, checks, started, extra)

@@ -681,8 +681,8 @@ def suite_specs() -> dict[str, dict[str, Any]]:
                     "UnexpectedRowsExpectation",
                     {
                         "unexpected_rows_query": "select * from {batch} "
-                        "where quarantined_rows > 0.05 * raw_rows",
-                        "description": "at most 5% of a day's rows are quarantined",
+                        "where quarantined_rows > 0.01 * raw_rows",
+                        "description": "at most 1% of a day's rows are quarantined",
                     },
                     _meta(
                         "run_accounting.quarantine_share",

@@ -22,6 +22,10 @@
             ('raw', 'erasure_requests', data_dir ~ '/raw/erasure_requests', none),
             ('bingewatch', 'viewer_keys', data_dir ~ '/warehouse/viewer_keys.parquet', none),
             ('bingewatch', 'run_files', data_dir ~ '/warehouse/run_files.parquet', none),
+            ('reference', 'profiles', data_dir ~ '/warehouse/reference/profiles.parquet', none),
+            ('reference', 'titles', data_dir ~ '/warehouse/reference/titles.parquet', none),
+            ('reference', 'erasure_requests', data_dir ~ '/warehouse/reference/erasure_requests.parquet', none),
+            ('reference', 'rejected', data_dir ~ '/warehouse/reference/rejected.parquet', none),
         ] -%}
         {%- for schema, name, path, lineage_columns in views -%}
             {%- do run_query('create schema if not exists ' ~ schema) -%}

@@ -103,13 +103,27 @@ def test_an_smtp_connection_sends_an_email(data_dir, monkeypatch):
             sent[-1]["subject"] = message["Subject"]
 
     monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
-    conn = connection("smtp", host="smtp.example", port=587, login="bot", password="x",
-                      extra_dejson={"to": "oncall@example.com"})
+    conn = connection(
+        "smtp",
+        host="smtp.example",
+        port=587,
+        login="bot",
+        password="x",
+        extra_dejson={"to": "oncall@example.com"},
+    )
     alert = alerts.on_task_failure(failure_context(), connection_lookup=lambda: conn)
     assert alert["channel"] == "email"
-    assert sent == [{"host": "smtp.example", "port": 587, "tls": True, "login": "bot",
-                     "to": "oncall@example.com",
-                     "subject": "[bingewatch] wait_for_raw_partition failed for 2026-03-02"}]
+    assert sent == [
+        {
+            "host": "smtp.example",
+            "port": 587,
+            "tls": True,
+            "login": "bot",
+            "to": "oncall@example.com",
+            "subject": "[bingewatch] wait_for_raw_partition failed for 2026-03-02: "
+            "RuntimeError: partition missing",
+        }
+    ]
 
 
 def test_a_broken_channel_never_hides_the_failure_and_is_still_recorded(data_dir):
@@ -121,7 +135,8 @@ def test_a_broken_channel_never_hides_the_failure_and_is_still_recorded(data_dir
 
 def test_the_connection_is_looked_up_as_bingewatch_alerts(monkeypatch):
     monkeypatch.setenv(
-        "AIRFLOW_CONN_BINGEWATCH_ALERTS", json.dumps({"conn_type": "https", "extra": {"url": "https://x.example"}})
+        "AIRFLOW_CONN_BINGEWATCH_ALERTS",
+        json.dumps({"conn_type": "https", "extra": {"url": "https://x.example"}}),
     )
     conn = alerts.lookup_connection()
     assert conn.conn_type == "https"
@@ -140,3 +155,37 @@ def test_every_nightly_task_alerts_on_final_failure():
         callbacks = task.on_failure_callback
         callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
         assert any(getattr(c, "__name__", "") == "_alert_on_failure" for c in callbacks), task.task_id
+
+
+def test_an_alert_leads_with_one_line_that_says_why(data_dir):
+    from bingewatch.quality.gates import QualityGateFailed
+
+    gate = QualityGateFailed(
+        "marts gate failed for 2026-03-02: 2 blocking expectation(s) failed (details: runs/x.json):\n"
+        "  - viewer_days.key_unique (unexpected_rows_expectation; 3 unexpected row(s))\n"
+        "  - notable_share.within_bound (observed 0.9)",
+        {},
+    )
+    alert = alerts.on_task_failure(failure_context(gate), connection_lookup=lambda: None)
+    first = alerts.format_text(alert).splitlines()[0]
+    assert first == (
+        "bingewatch: bingewatch_nightly.wait_for_raw_partition failed for arrival date 2026-03-02: "
+        "QualityGateFailed: marts gate failed for 2026-03-02: 2 blocking expectation(s) failed "
+        "(details: runs/x.json): viewer_days.key_unique (unexpected_rows_expectation; 3 unexpected row(s)) "
+        "(+1 more)"
+    )
+    assert read_alerts(data_dir)[0]["headline"] == first.split(": ", 1)[1].split(": ", 1)[1]
+
+
+def test_the_useful_line_of_quoted_tool_output_comes_first_and_the_details_are_cut(data_dir):
+    noise = "\n".join(f"12:00:{i:02d}  Running with dbt=1.12.6 line {i} " + "x" * 60 for i in range(40))
+    error = RuntimeError(
+        f"dbt build failed for 2026-03-02..2026-03-02: dbt said:\n{noise}\n"
+        "  Runtime Error: IO Error: No space left on device\n12:01:00  Done."
+    )
+    alert = alerts.on_task_failure(failure_context(error), connection_lookup=lambda: None)
+    text = alerts.format_text(alert)
+    assert text.splitlines()[0].endswith("dbt said: Runtime Error: IO Error: No space left on device")
+    assert len(text.splitlines()[0]) <= 400
+    assert len(alert["error"]) <= alerts.DETAIL_CHARS + 10
+    assert alert["error"].rstrip().endswith("12:01:00  Done."), "the end of the details is kept"

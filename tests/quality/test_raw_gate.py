@@ -82,7 +82,12 @@ def test_nothing_new_is_recorded_without_running_the_suites(settings):
     summary = validate_raw_batch(settings, RUN_DATE)
     assert summary["success"] and summary["files"] == 0 and summary["row_count"] is None
     record = json.loads((settings.run_dir(RUN_DATE) / "raw_batch.json").read_text())
-    assert [c["name"] for c in record["checks"]] == ["raw.batch_files_exist", "raw.new_files"]
+    assert [c["name"] for c in record["checks"]] == [
+        "raw.batch_files_exist",
+        "raw.partition",
+        "raw.only_parquet_files",
+        "raw.new_files",
+    ]
 
 
 def test_a_batch_of_several_dates_is_checked_in_one_gate(settings):

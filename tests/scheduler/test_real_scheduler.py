@@ -60,7 +60,7 @@ def test_two_arrival_dates_succeed_in_order_and_publish(stack, two_dates):
     first, second = (runs[r] for r in two_dates["run_ids"])
     assert first["end_date"] <= second["start_date"], "one writer: the second date ran after the first"
     pools = {t: ti["pool"] for t, ti in stack.task_instances(NIGHTLY, two_dates["run_ids"][0]).items()}
-    writers = {"apply_erasures", "dbt_build", "stage_candidate", "publish"}
+    writers = {"apply_erasures", "plan_batch", "dbt_build", "stage_candidate", "publish"}
     assert {t for t, pool in pools.items() if pool == "bingewatch_warehouse"} == writers, pools
 
     with duckdb.connect(str(published(stack)), read_only=True) as con:

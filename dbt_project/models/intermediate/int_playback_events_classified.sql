@@ -25,18 +25,44 @@ titles as (
 
 ),
 
+rejected as (
+
+    select * from {{ ref('stg_reference__rejected') }}
+
+),
+
+rejected_profiles as (
+
+    select * from rejected
+    where reference_table = 'profiles'
+
+),
+
+rejected_titles as (
+
+    select * from rejected
+    where reference_table = 'titles'
+
+),
+
 joined as (
 
     select
         events.*,
         profiles.profile_id is not null as is_known_profile,
-        titles.runtime_s
+        titles.runtime_s,
+        rejected_profiles.rejection_reason as profile_rejection_reason,
+        rejected_titles.rejection_reason as title_rejection_reason
 
     from events
     left join profiles
         on events.profile_id = profiles.profile_id
     left join titles
         on events.title_id = titles.title_id
+    left join rejected_profiles
+        on events.profile_id = rejected_profiles.rejected_id
+    left join rejected_titles
+        on events.title_id = rejected_titles.rejected_id
 
 ),
 
@@ -47,7 +73,10 @@ reasoned as (
         case
             when has_null_key then 'null_key'
             when not is_known_event_type then 'unknown_event_type'
+            -- A profile or title set aside before dbt (bingewatch/reference_data.py) keeps its reason.
+            when profile_rejection_reason is not null then profile_rejection_reason
             when not is_known_profile then 'unknown_profile'
+            when title_rejection_reason is not null then title_rejection_reason
             when runtime_s is null then 'unknown_title'
             when media_offset_ms is null
                 or media_offset_ms < 0

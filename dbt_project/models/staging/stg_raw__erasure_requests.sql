@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'erasure_requests') }}
+    select * from {{ source('reference', 'erasure_requests') }}
 
 ),
 

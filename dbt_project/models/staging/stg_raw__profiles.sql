@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'profiles') }}
+    select * from {{ source('reference', 'profiles') }}
 
 ),
 
@@ -13,7 +13,8 @@ renamed as (
         account_id,
         time_zone,
         country as country_code,
-        coalesce(cast(analytics_opt_out as boolean), false) as is_analytics_opt_out,
+        -- Unknown is never consent: a NULL flag (never written by the validation) is opted out.
+        coalesce(cast(analytics_opt_out as boolean), true) as is_analytics_opt_out,
         cast(created_at as timestamp) as created_at
 
     from source

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'titles') }}
+    select * from {{ source('reference', 'titles') }}
 
 ),
 
