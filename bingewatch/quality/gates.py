@@ -21,6 +21,7 @@ from bingewatch.settings import Settings
 
 log = logging.getLogger(__name__)
 
+CRITICAL = "critical"  # GX's FailureSeverity.CRITICAL: the only severity that blocks
 RAW_RECORD = "raw_batch.json"
 MARTS_RECORD = "marts.json"
 
@@ -68,7 +69,15 @@ def read_json(path: Path) -> dict[str, Any] | None:
         return None
 
 
+def blocks(check: dict[str, Any]) -> bool:
+    """Whether a failed check blocks publication: GX severity ``critical`` (``blocking`` in
+    pre-checks written before GX had severities), or any check that errored (fails closed)."""
+    return check.get("severity") in (CRITICAL, "blocking") or bool(check.get("exception"))
+
+
 def _precheck(name: str, severity: str, reason: str, success: bool, **extra: Any) -> dict:
+    # Pre-checks speak GX's severities too; "blocking" is the older spelling of "critical".
+    severity = CRITICAL if severity == "blocking" else severity
     return {
         "suite": "precheck",
         "name": name,
@@ -112,8 +121,9 @@ def _finish(
     """Write the record, then raise on blocking failures; returns the XCom summary."""
     # An expectation that could not run (unreadable pages, a missing column) fails closed:
     # it blocks whatever its severity, since the data it guards was never looked at.
-    blocking = [c for c in checks if not c["success"] and (c["severity"] == "blocking" or c["exception"])]
-    warnings = [c for c in checks if not c["success"] and c not in blocking]
+    # success None: not run for lack of history (anomaly checks), neither pass nor failure.
+    blocking = [c for c in checks if c["success"] is False and blocks(c)]
+    warnings = [c for c in checks if c["success"] is False and c not in blocking]
     record_path = settings.run_dir(received_date) / (RAW_RECORD if gate == "raw_batch" else MARTS_RECORD)
     summary = {
         "gate": gate,
@@ -149,12 +159,24 @@ def _run_gx(
     urls: dict[str, str],
     parameters: dict[str, Any],
     timings: dict[str, float] | None = None,
+    received_date: date | None = None,
+    only: list[str] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Run a checkpoint; a crash of GX itself becomes a failed blocking check (recorded)."""
     from bingewatch.quality.runner import run_checkpoint
 
+    if received_date is None:  # the gates name GX runs by arrival date (Data Docs list them so)
+        received_date = parameters.get("run_dates", [None])[0] or parameters.get("partition_starts_at")
     try:
-        return run_checkpoint(settings, checkpoint, urls, parameters, timings=timings)
+        return run_checkpoint(
+            settings,
+            checkpoint,
+            urls,
+            parameters,
+            timings=timings,
+            received_date=None if received_date is None else str(received_date)[:10],
+            only=only,
+        )
     except Exception as error:  # the gate must fail closed, with a record, whatever broke
         log.exception("checkpoint %s did not run", checkpoint)
         check = _precheck(
@@ -341,7 +363,7 @@ def _reconciliation_sample(warehouse: Path, limit: int = 10) -> list[dict[str, A
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             cursor = con.execute(
-                f"{WATCH_TIME_RECONCILIATION} order by level, viewer_key, item limit {limit}"
+                f"{WATCH_TIME_RECONCILIATION} order by level, item limit {limit}"
             )
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -426,5 +448,73 @@ def validate_marts(settings: Settings, candidate_path: Path, received_date: date
             check["observed_value"], int
         ):
             extra["viewer_days_recomputed"] = check["observed_value"]
+    # Anomalies against recent runs (warnings; bingewatch.quality.anomalies).
+    checks.extend(_anomaly_checks(settings, candidate_path, received_date, extra))
     extra["candidate_fingerprint"] = file_fingerprint(candidate_path)
     return _finish("marts", settings, received_date, checks, started, extra)
+
+
+def _anomaly_checks(
+    settings: Settings, candidate_path: Path, received_date: date, extra: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Tonight's figures vs the robust band of recent good runs, as GX expectations.
+
+    Figures with enough history run their suite (``anomalies`` checkpoint); the others are
+    recorded as "not enough history" (success None: neither pass nor failure). Figures, bands
+    and the by-reason / by-rule shares go into the record for the report's charts.
+    """
+    import duckdb
+
+    from bingewatch.quality import anomalies
+    from bingewatch.quality.runner import duckdb_url
+    from bingewatch.quality.suites import ANOMALIES_CHECKPOINT, anomaly_suite
+
+    try:
+        found = anomalies.evaluate(settings.runs_dir, candidate_path, received_date)
+    except duckdb.Error as error:  # a candidate GX already judged; the figures are extra
+        log.warning("anomaly figures could not be computed: %s", error)
+        return []
+    extra["figures"] = found["figures"]
+    extra["figures_by_rule"] = found["by_rule"]
+    extra["anomaly_bands"] = found["bands"]
+    extra["anomaly_options"] = found["options"]
+    checks: list[dict[str, Any]] = []
+    if found["runnable"]:
+        figures_path = settings.run_dir(received_date) / "figures.duckdb"
+        anomalies.write_figures_table(figures_path, received_date, found["figures"])
+        timings: dict[str, float] = {}
+        extra.setdefault("timings", {})["anomalies"] = timings
+        gx_checks, _ = _run_gx(
+            settings,
+            ANOMALIES_CHECKPOINT,
+            {"bingewatch_figures_url": duckdb_url(figures_path)},
+            found["parameters"],
+            timings,
+            received_date=received_date,
+            only=[anomaly_suite(name) for name in found["runnable"]],
+        )
+        checks.extend(gx_checks)
+    by_name = {c["name"]: c for c in checks}
+    for figure in anomalies.FIGURES:
+        band = found["bands"][figure.name]
+        check = by_name.get(anomalies.check_name(figure.name))
+        if check is None:
+            checks.append(
+                _precheck(
+                    anomalies.check_name(figure.name),
+                    "warning",
+                    f"{figure.label} outside its band of recent runs: {figure.reason}",
+                    None,  # type: ignore[arg-type]
+                    observed_value=band["description"],
+                )
+            )
+            checks[-1].update(
+                suite=anomaly_suite(figure.name),
+                expectation_type="expect_column_values_to_be_between",
+                figure=figure.name,
+                status=anomalies.NOT_ENOUGH_HISTORY if band["low"] is None else "no value tonight",
+            )
+        else:
+            check["observed_value"] = band["description"]
+            check["figure"] = figure.name
+    return checks
