@@ -73,9 +73,14 @@ def test_trend_charts_cover_recent_runs(settings):
             "raw_rows": rows, "quarantined_rows": 10, "blocking_failures": 0,
         })  # fmt: skip
     text = write_report(settings, RUN_DATE).read_text()
-    raw_chart = text[text.index("raw rows") : text.index("</svg>", text.index("raw rows"))]
-    assert raw_chart.count("<rect") == 3  # three earlier runs; this run has no raw record
-    assert "<title>2026-03-08: 1100</title>" in raw_chart
+    start = text.index('<figure class="chart" id="raw_rows"')
+    raw_chart = text[start : text.index("</figure>", start)]
+    # One point per earlier run (this run has no raw record), each with its value on hover.
+    assert raw_chart.count("<title>") == 3 and 'data-points="3"' in raw_chart
+    assert "<title>2026-03-08: raw rows 1,100</title>" in raw_chart
+    for label in ("Mar 07", "Mar 08", "Mar 09"):  # dates on the time axis
+        assert f">{label}</text>" in raw_chart, label
+    assert "<script" not in text  # inline SVG: no JavaScript, nothing to fetch
     index = (settings.reports_dir / "index.html").read_text()
     assert index.count("<tr class=") == 4
 
