@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -415,6 +416,21 @@ def _chart_rows(records: list[dict[str, Any]], key: str, kind: str) -> list[dict
     return rows
 
 
+def _data_dictionary(settings: Settings, status: str) -> dict[str, Any] | None:
+    """Refresh reports/data_dictionary.html after a publication (only when the dbt project or
+    the published schema changed: bingewatch.data_dictionary). ``BINGEWATCH_DATA_DICTIONARY=0``
+    skips it (most tests)."""
+    if status != "published" or os.environ.get("BINGEWATCH_DATA_DICTIONARY", "1") == "0":
+        return None
+    from bingewatch.data_dictionary import build_data_dictionary
+
+    try:
+        result = build_data_dictionary(settings)
+    except Exception as error:  # documentation must never fail the report
+        return {"status": "failed", "error": str(error)[:300]}
+    return {k: result.get(k) for k in ("status", "duration_s", "dbt_s", "error") if k in result}
+
+
 def _anomaly_table(marts: dict | None) -> str:
     bands = (marts or {}).get("anomaly_bands")
     if not bands:
@@ -504,6 +520,8 @@ def write_report(settings: Settings, received_date: date) -> Path:
         "notable_share_by_rule": by_rule.get("notable_share_by_rule") or {},
         "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    dictionary = _data_dictionary(settings, status)
+    key_numbers["data_dictionary"] = dictionary
     write_json(run_dir / REPORT_RECORD, key_numbers)
 
     day = received_date.isoformat()
@@ -524,6 +542,12 @@ def write_report(settings: Settings, received_date: date) -> Path:
             + "</p>"
         )
     parts.append(_steps_table(steps, records["dbt"]))
+    if dictionary:
+        parts.append(
+            f"<p class='muted'>Data dictionary: {_e(dictionary.get('status'))}"
+            + (f" (dbt docs generate {dictionary['dbt_s']} s)" if dictionary["status"] == "written" else "")
+            + ".</p>"
+        )
     parts.append(_ledger_section(run_dir))
     if accounting:
         parts.append(
