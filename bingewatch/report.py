@@ -598,7 +598,7 @@ def write_report(settings: Settings, received_date: date) -> Path:
         parts.append(trend_chart(chart_id, title, _chart_rows(recent, key, kind), day, value_format))
     parts.append("</div>")
 
-    parts.append("<h2>What was checked</h2>")
+    parts.append("<h2 id='checks'>What was checked</h2>")
     parts.append(_checks_table("Raw batch gate (before dbt)", records["raw"]))
     parameters = marts.get("parameters")
     if parameters:

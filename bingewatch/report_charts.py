@@ -80,9 +80,9 @@ def trend_chart(
             label += f" (band {_fmt(low)} to {_fmt(high)})"
         r["label"] = label + (" OUTSIDE BAND" if r["state"] == "outside band" else "")
     data = alt.Data(values=rows)
-    x = alt.X(
-        "date:T", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%b %d", title=None, labelAngle=-40)
-    )
+    # One tick a day at most (Vega drops overlapping labels over 60 runs), in UTC like the dates.
+    axis = alt.Axis(format="%b %d", title=None, labelAngle=-40, tickCount={"interval": "day", "step": 1})
+    x = alt.X("date:T", scale=alt.Scale(type="utc"), axis=axis)
     tooltip = [
         alt.Tooltip("date:T", format="%Y-%m-%d", title="date", formatType="utc"),
         alt.Tooltip("value:Q", format=value_format, title=title),
@@ -92,8 +92,8 @@ def trend_chart(
     base = alt.Chart(data)
     layers = []
     if not series and any(r.get("low") is not None for r in rows):
-        layers.append(base.mark_area(color=BAND, opacity=0.7, aria=False).encode(x=x, y="low:Q", y2="high:Q"))
-    y = alt.Y("value:Q", title=None, axis=alt.Axis(format=value_format.replace("~g", "~s")))
+        layers.append(base.mark_area(color=BAND, opacity=1, aria=False).encode(x=x, y="low:Q", y2="high:Q"))
+    y = alt.Y("value:Q", title=None, axis=alt.Axis(format=value_format))
     if series:
         color = alt.Color("series:N", legend=alt.Legend(title=None, orient="bottom"))
         layers.append(base.mark_line(strokeWidth=1.5, aria=False).encode(x=x, y=y, color=color))
@@ -119,9 +119,9 @@ def trend_chart(
                 x=x, y=y, color=color, size=size, tooltip=tooltip, description="label:N"
             )
         )
-    chart = alt.layer(*layers).properties(width=300, height=110, title=title)
+    chart = alt.layer(*layers).properties(width=300, height=110)  # the title is the figcaption
     spec = chart.to_dict()
-    spec["config"] = {"view": {"stroke": None}, "title": {"fontSize": 12, "anchor": "start"}}
+    spec["config"] = {"view": {"stroke": None}}
     svg = vl_convert.vegalite_to_svg(spec)
     latest = next((r for r in rows if r["date"] == current), None)
     caption = f"{title}: <b>{_fmt(latest['value'])}</b>" if latest and not series else title

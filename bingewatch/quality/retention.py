@@ -67,5 +67,5 @@ def prune_gx_runs(settings: Settings, keep: int | None = None) -> list[str]:
         if folder.parent.is_dir() and not any(folder.parent.iterdir()):
             folder.parent.rmdir()
     if removed:
-        log.info("GX retention: removed %d run folder(s) outside the last %d arrival dates", len(removed), keep)
+        log.info("GX retention: removed %d run folder(s) outside the last %d dates", len(removed), keep)
     return removed
