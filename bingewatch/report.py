@@ -144,12 +144,14 @@ def dbt_build_record(settings: Settings, received_date: date, raw: dict | None) 
     kept = read_json(run_dir / DBT_RECORD)
     if kept and (since is None or (_parse_time(kept.get("finished_at")) or since) >= since):
         return kept
+    if since is None:  # the raw gate never ran tonight, so neither did dbt_build
+        return None
     results = read_json(dbt_target_dir(settings) / "run_results.json")
     if not results:
         return None
     metadata = results.get("metadata") or {}
     finished = _parse_time(metadata.get("generated_at"))
-    if finished is None or (since is not None and finished < since):
+    if finished is None or finished < since:
         return None
     nodes = []
     for result in results.get("results", []):

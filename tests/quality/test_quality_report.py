@@ -101,3 +101,36 @@ def test_a_rerun_does_not_inherit_the_previous_attempt(settings, warehouse):
         validate_raw_batch(settings, RUN_DATE)
     text = write_report(settings, RUN_DATE).read_text()
     assert "raw batch gate failed" in text and "PUBLISHED" not in text
+
+
+def test_dbt_build_timing_comes_from_this_nights_run_results_only(settings):
+    """run_results.json is dbt's latest command: the report takes it only if it is newer than
+    tonight's raw gate, and keeps it as runs/<D>/dbt_build.json."""
+    import json
+
+    from bingewatch.report import dbt_build_record
+    from bingewatch.transform import dbt_target_dir
+
+    raw = {"started_at": "2026-03-11T03:00:00+00:00"}
+    target = dbt_target_dir(settings)
+    target.mkdir(parents=True, exist_ok=True)
+
+    def results(generated_at: str) -> None:
+        (target / "run_results.json").write_text(json.dumps({
+            "metadata": {"generated_at": generated_at, "invocation_started_at": "2026-03-11T03:00:10Z"},
+            "elapsed_time": 30.5,
+            "results": [{"unique_id": f"model.bingewatch.m{i}", "status": "success", "execution_time": i}
+                        for i in range(7)] + [{"unique_id": "test.bingewatch.t", "status": "pass",
+                                               "execution_time": 99}],
+        }))  # fmt: skip
+
+    results("2026-03-10T03:01:00Z")  # yesterday's build
+    assert dbt_build_record(settings, RUN_DATE, raw) is None
+    assert dbt_build_record(settings, RUN_DATE, None) is None  # no raw gate tonight: no dbt either
+    results("2026-03-11T03:00:50Z")
+    record = dbt_build_record(settings, RUN_DATE, raw)
+    assert record["duration_s"] == 40.0 and record["elapsed_s"] == 30.5
+    slowest = [m["node"] for m in record["slowest_models"]]  # models only, slowest first
+    assert slowest == [f"model.bingewatch.m{i}" for i in (6, 5, 4, 3, 2)]
+    (target / "run_results.json").unlink()  # a later dbt command would replace it: the record stays
+    assert dbt_build_record(settings, RUN_DATE, raw) == record
