@@ -137,12 +137,14 @@ def run_checkpoint(
     docs_index = None
     if build_docs is None:  # BINGEWATCH_DATA_DOCS=0 skips them (fast tests); default on
         build_docs = os.environ.get("BINGEWATCH_DATA_DOCS", "1") != "0"
+    from bingewatch.quality.retention import prune_gx_runs
+
+    try:  # old runs' results go first (with or without Data Docs), so GX's index lists the kept
+        prune_gx_runs(settings)
+    except OSError:
+        log.exception("pruning old GX results failed")
     if build_docs:
         try:
-            from bingewatch.quality.retention import prune_gx_runs
-
-            # Old runs go first, so the index GX rebuilds lists only the kept ones.
-            prune_gx_runs(settings)
             # Only this run's results are rendered (plus the index): cost stays flat over runs.
             context.build_data_docs(resource_identifiers=list(run_results.keys()))
             docs_dir = settings.reports_dir / "data_docs"

@@ -134,3 +134,17 @@ def test_dbt_build_timing_comes_from_this_nights_run_results_only(settings):
     assert slowest == [f"model.bingewatch.m{i}" for i in (6, 5, 4, 3, 2)]
     (target / "run_results.json").unlink()  # a later dbt command would replace it: the record stays
     assert dbt_build_record(settings, RUN_DATE, raw) == record
+
+
+def test_the_ledger_hook_shows_the_high_water_mark_and_pending_files(settings):
+    from bingewatch.quality.gates import write_json
+
+    text = write_report(settings, RUN_DATE).read_text()
+    assert "No arrivals ledger record" in text
+    write_json(settings.run_dir(RUN_DATE) / "ledger.json", {
+        "high_water_received_date": "2026-03-09", "files_processed": 14,
+        "pending": {"2026-03-10": 2, "2026-03-08": 1},
+    })  # fmt: skip
+    text = write_report(settings, RUN_DATE).read_text()
+    assert "<td>2026-03-09</td>" in text and ">14<" in text
+    assert "<td>2026-03-08</td><td class='num'>1</td>" in text and ">3<" in text  # 3 pending in all
