@@ -174,7 +174,7 @@ def dbt_build_record(settings: Settings, received_date: date, raw: dict | None) 
         "started_at": (started or finished).isoformat(),
         "finished_at": finished.isoformat(),
         "duration_s": round((finished - started).total_seconds(), 3) if started else elapsed,
-        "elapsed_s": elapsed,
+        "elapsed_s": None if elapsed is None else round(float(elapsed), 3),
         "statuses": statuses,
         "slowest_models": models[:SLOWEST_MODELS],
     }
