@@ -294,6 +294,9 @@ def _apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
         "requests_rejected": len(rejected),
         "partition_rows_removed": swept,
         "unreadable_files": swept_unreadable,
+        # The run report's step timeline (bingewatch.report) places the step by these two.
+        "started_at": started.isoformat(timespec="milliseconds"),
+        "duration_s": round((datetime.now(UTC) - started).total_seconds(), 3),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     write_json(settings.run_dir(received_date) / RUN_RECORD, record)

@@ -1,23 +1,30 @@
 """The data-quality report: one self-contained HTML page per run, plus an index of runs.
 
-Built from the run's records in ``runs/<D>/`` (raw_batch.json, stage.json, marts.json,
-publish.json) and the audited candidate (or the published file), so it works whatever step
-failed: it says which one, and "nothing published". No CDN, no JavaScript: inline CSS and SVG.
+Built from the run's records in ``runs/<D>/`` (erasure.json, raw_batch.json, stage.json,
+marts.json, publish.json, and ledger.json once the arrivals ledger writes it), dbt's
+run_results.json (kept as runs/<D>/dbt_build.json) and the audited candidate (or the published
+file), so it works whatever step failed: it says which one, and "nothing published". No CDN, no
+JavaScript: inline CSS, and the trend charts as inline SVG (bingewatch.report_charts).
 """
 
 from __future__ import annotations
 
 import html
 import json
-from datetime import UTC, date, datetime
+import os
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bingewatch.quality.gates import MARTS_RECORD, RAW_RECORD, as_date, read_json, write_json
+from bingewatch.quality.gates import MARTS_RECORD, RAW_RECORD, as_date, blocks, read_json, write_json
 from bingewatch.settings import Settings
 
 REPORT_RECORD = "report.json"
-TREND_RUNS = 30
+DBT_RECORD = "dbt_build.json"
+LEDGER_RECORD = "ledger.json"
+TREND_RUNS = 60
+SLOWEST_MODELS = 5
+DATA_DICTIONARY = "data_dictionary.html"  # written by bingewatch.data_dictionary
 _CSS = Path(__file__).resolve().parent / "report_assets" / "report.css"
 
 
@@ -113,64 +120,209 @@ def _notable_share_query() -> str:
     return suite_specs()["notable_share"]["query"]
 
 
-def _bar_chart(title: str, points: list[tuple[str, float | None]], highlight: str) -> str:
-    """A small inline SVG bar chart, one bar per run; the current run is highlighted."""
-    width, height, pad = 320, 90, 14
-    values = [v for _, v in points if v is not None]
-    top = max(values) if values else 0
-    bar_w = min((width - 2 * pad) / max(len(points), 1), 24)  # a lone run is a bar, not a block
-    bars = []
-    for i, (label, value) in enumerate(points):
-        if value is None:
-            continue
-        h = 0 if top == 0 else (height - 2 * pad) * value / top
-        color = "#0b63ce" if label == highlight else "#9fb8d8"
-        bars.append(
-            f'<rect x="{pad + i * bar_w:.1f}" y="{height - pad - h:.1f}" '
-            f'width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" fill="{color}">'
-            f"<title>{_e(label)}: {_e(value)}</title></rect>"
+def _parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def dbt_build_record(settings: Settings, received_date: date, raw: dict | None) -> dict | None:
+    """dbt's run of this night: elapsed time and its slowest models, from run_results.json.
+
+    dbt overwrites target/run_results.json with every command, so the first report of the night
+    keeps what it read as ``runs/<D>/dbt_build.json``. A run_results.json older than tonight's
+    raw gate (or a kept record older than it: a rerun) is not tonight's and is ignored.
+    """
+    from bingewatch.transform import dbt_target_dir
+
+    run_dir = settings.run_dir(received_date)
+    since = _parse_time((raw or {}).get("started_at"))
+    kept = read_json(run_dir / DBT_RECORD)
+    if kept and (since is None or (_parse_time(kept.get("finished_at")) or since) >= since):
+        return kept
+    if since is None:  # the raw gate never ran tonight, so neither did dbt_build
+        return None
+    results = read_json(dbt_target_dir(settings) / "run_results.json")
+    if not results:
+        return None
+    metadata = results.get("metadata") or {}
+    finished = _parse_time(metadata.get("generated_at"))
+    if finished is None or finished < since:
+        return None
+    nodes = []
+    for result in results.get("results", []):
+        nodes.append(
+            {
+                "node": result.get("unique_id", "?"),
+                "status": result.get("status"),
+                "execution_s": round(float(result.get("execution_time") or 0), 3),
+            }
         )
-    axis = f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>'
-    latest = next((v for label, v in points if label == highlight), None)
+    models = sorted((n for n in nodes if n["node"].startswith("model.")), key=lambda n: -n["execution_s"])
+    statuses: dict[str, int] = {}
+    for node in nodes:
+        statuses[str(node["status"])] = statuses.get(str(node["status"]), 0) + 1
+    elapsed = results.get("elapsed_time")
+    started = _parse_time(metadata.get("invocation_started_at"))
+    record = {
+        "received_date": received_date.isoformat(),
+        # invocation_started_at includes dbt's start-up and parsing; elapsed_time does not.
+        "started_at": (started or finished).isoformat(),
+        "finished_at": finished.isoformat(),
+        "duration_s": round((finished - started).total_seconds(), 3) if started else elapsed,
+        "elapsed_s": None if elapsed is None else round(float(elapsed), 3),
+        "statuses": statuses,
+        "slowest_models": models[:SLOWEST_MODELS],
+    }
+    write_json(run_dir / DBT_RECORD, record)
+    return record
 
-    def number(value: float | None) -> str:
-        return f"{value:,}" if isinstance(value, int) else _e(value)
 
-    return (
-        f'<figure class="chart"><figcaption>{_e(title)} <b>{number(latest)}</b> '
-        f'<span class="muted">(max {number(top)})</span></figcaption>'
-        f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        f'aria-label="{_e(title)}">{axis}{"".join(bars)}</svg></figure>'
-    )
+# The night's steps in DAG order: (step, record key). write_report itself is the page.
+STEPS = [
+    ("apply_erasures", "erasure"),
+    ("validate_raw_batch", "raw"),
+    ("dbt_build", "dbt"),
+    ("stage_candidate", "stage"),
+    ("validate_marts", "marts"),
+    ("publish", "publish"),
+]
 
 
-def _steps_table(records: dict[str, dict | None]) -> str:
-    """One line per write-audit-publish step: ran or not, outcome, seconds, detail."""
+def step_timings(records: dict[str, dict | None]) -> list[dict[str, Any]]:
+    """Start, end, seconds, outcome and detail of each step, from its record.
+
+    Records carry ``started_at`` or an end time and ``duration_s``; the start is the end minus
+    the duration where only those are kept (second resolution).
+    """
     steps = []
-    for key, label in [("raw", "validate_raw_batch"), ("stage", "stage_candidate"),
-                       ("marts", "validate_marts"), ("publish", "publish")]:  # fmt: skip
-        record = records[key]
+    for label, key in STEPS:
+        record = records.get(key)
         if record is None:
-            outcome, detail = "not run", ""
-        elif key in ("raw", "marts"):
+            steps.append({"step": label, "outcome": "not run", "detail": "", "start": None, "end": None,
+                          "seconds": None})  # fmt: skip
+            continue
+        end = _parse_time(record.get("finished_at") or record.get("published_at"))
+        seconds = record.get("duration_s")
+        start = _parse_time(record.get("started_at"))
+        if start is None and end is not None and seconds is not None:
+            start = end - timedelta(seconds=float(seconds))
+        if end is None and start is not None and seconds is not None:
+            end = start + timedelta(seconds=float(seconds))
+        if key in ("raw", "marts"):
             outcome = "passed" if record.get("success") else "FAILED"
             failed = record.get("blocking_failures") or []
             detail = ", ".join(failed) if failed else f"{record.get('checked')} checks"
         elif key == "stage":
             outcome = "done"
             detail = ", ".join(f"{t} {n:,}" for t, n in (record.get("row_counts") or {}).items())
+        elif key == "erasure":
+            outcome = "done"
+            detail = (
+                f"{record.get('requests_erased_now', 0)} new request(s) of "
+                f"{record.get('requests_total', 0)}; partition rows removed: "
+                f"{sum((record.get('partition_rows_removed') or {}).values())}"
+            )
+        elif key == "dbt":
+            ok = not any(k in record.get("statuses", {}) for k in ("error", "fail"))
+            outcome = "done" if ok else "FAILED"
+            detail = ", ".join(f"{n} {k}" for k, n in sorted(record.get("statuses", {}).items()))
         else:
             outcome, detail = "done", f"{record.get('bytes', 0):,} bytes"
-        seconds = "" if record is None else _e(record.get("duration_s"))
-        css = {"FAILED": "fail", "not run": "muted"}.get(outcome, "")
-        steps.append(
-            f"<tr><td><code>{label}</code></td><td class='{css}'>{_e(outcome)}</td>"
-            f"<td class='num'>{seconds}</td><td>{_e(detail)}</td></tr>"
+        steps.append({"step": label, "outcome": outcome, "detail": detail, "start": start, "end": end,
+                      "seconds": seconds})  # fmt: skip
+    return steps
+
+
+def _steps_table(steps: list[dict[str, Any]], dbt: dict | None) -> str:
+    """The night on one line per step: a timeline bar (start and length), outcome, detail."""
+    known = [s for s in steps if s["start"] is not None and s["end"] is not None]
+    first = min((s["start"] for s in known), default=None)
+    last = max((s["end"] for s in known), default=None)
+    span = max((last - first).total_seconds(), 1.0) if first and last else 1.0
+    rows = []
+    for step in steps:
+        bar = ""
+        if step["start"] is not None and step["end"] is not None and first is not None:
+            left = 100 * (step["start"] - first).total_seconds() / span
+            width = max(100 * (step["end"] - step["start"]).total_seconds() / span, 0.5)
+            bar = (
+                f"<div class='timeline'><span style='left:{left:.1f}%;width:{min(width, 100 - left):.1f}%'"
+                f" title='{_e(step['step'])}: {_e(step['seconds'])} s'></span></div>"
+            )
+        css = {"FAILED": "fail", "not run": "muted"}.get(step["outcome"], "")
+        started = step["start"].strftime("%H:%M:%S") if step["start"] else ""
+        rows.append(
+            f"<tr><td><code>{_e(step['step'])}</code></td><td class='{css}'>{_e(step['outcome'])}</td>"
+            f"<td>{started}</td><td class='num'>{_e(step['seconds'])}</td><td>{bar}</td>"
+            f"<td>{_e(step['detail'])}</td></tr>"
         )
-    return (
-        "<h2>Steps</h2><table><thead><tr><th>step</th><th>outcome</th><th>seconds</th>"
-        f"<th>detail</th></tr></thead><tbody>{''.join(steps)}</tbody></table>"
+    total = f" From {first:%H:%M:%S} to {last:%H:%M:%S} UTC ({span:.1f} s)." if first and last else ""
+    html_ = (
+        f"<h2>Steps</h2><p class='muted'>The night's tasks in order, timed from their records.{total}</p>"
+        "<table class='steps'><thead><tr><th>step</th><th>outcome</th><th>started (UTC)</th>"
+        "<th>seconds</th><th>timeline</th><th>detail</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
+    if dbt and dbt.get("slowest_models"):
+        models = "".join(
+            f"<tr><td><code>{_e(m['node'].split('.', 2)[-1])}</code></td><td>{_e(m['status'])}</td>"
+            f"<td class='num'>{m['execution_s']:.2f}</td></tr>"
+            for m in dbt["slowest_models"]
+        )
+        html_ += (
+            f"<h3>dbt_build: the slowest models</h3><p class='muted'>dbt ran {dbt.get('duration_s')} s "
+            f"(models and tests {dbt.get('elapsed_s')} s, the rest is start-up and parsing).</p>"
+            "<table class='narrow'><thead><tr><th>model</th><th>status</th><th>seconds</th></tr>"
+            f"</thead><tbody>{models}</tbody></table>"
+        )
+    return html_
+
+
+def _ledger_section(run_dir: Path) -> str:
+    """Hook for the raw-file ledger (another issue builds it): renders ``runs/<D>/ledger.json``
+    when it exists, {"high_water_received_date", "files_processed", "pending": {date: count}}."""
+    ledger = read_json(run_dir / LEDGER_RECORD)
+    if ledger is None:
+        return (
+            "<h2>Arrivals</h2><p class='muted'>No arrivals ledger record for this run "
+            f"(<code>{LEDGER_RECORD}</code>).</p>"
+        )
+    pending = ledger.get("pending") or {}
+    rows = "".join(
+        f"<tr><td>{_e(day)}</td><td class='num'>{_e(count)}</td></tr>"
+        for day, count in sorted(pending.items())
+    )
+    return (
+        "<h2>Arrivals</h2><table class='narrow'>"
+        "<tr><th>high-water mark (arrival date)</th>"
+        f"<td>{_e(ledger.get('high_water_received_date'))}</td></tr>"
+        f"<tr><th>files processed</th><td class='num'>{_e(ledger.get('files_processed'))}</td></tr>"
+        f"<tr><th>files pending</th><td class='num'>{sum(int(v) for v in pending.values())}</td></tr>"
+        "</table>"
+        + (
+            f"<table class='narrow'><tr><th>pending arrival date</th><th>files</th></tr>{rows}</table>"
+            if rows
+            else "<p>No file pending.</p>"
+        )
+    )
+
+
+def night_data_docs(settings: Settings, received_date: date) -> dict[str, str]:
+    """Suite -> the night's Data Docs page (relative to reports/), the newest run of the date."""
+    root = settings.reports_dir / "data_docs" / "validations"
+    pages: dict[str, str] = {}
+    if not root.is_dir():
+        return pages
+    for suite_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        found = sorted(suite_dir.glob(f"{received_date.isoformat()}_*/*/*.html"), key=lambda p: p.parent.name)
+        if found:
+            pages[suite_dir.name] = found[-1].relative_to(settings.reports_dir).as_posix()
+    return pages
 
 
 def _checks_table(title: str, record: dict | None) -> str:
@@ -179,16 +331,16 @@ def _checks_table(title: str, record: dict | None) -> str:
     rows = []
 
     def order(check: dict) -> tuple:
-        blocks = (check["severity"] == "blocking" or bool(check.get("exception"))) and not check.get(
-            "not_evaluated"
-        )
-        return (check["success"], not blocks, check["name"])
+        rank = {False: 0, None: 1, True: 2}[check["success"]]
+        return (rank, not (blocks(check) and not check.get("not_evaluated")), check["name"])
 
     checks = sorted(record.get("checks", []), key=order)
     for check in checks:
-        blocks = check["severity"] == "blocking" or check.get("exception")  # errors fail closed
-        state = "pass" if check["success"] else ("fail" if blocks else "warn")
-        label = state.upper()
+        if check["success"] is None:  # not run: an anomaly check without enough history
+            state = "nohistory"
+        else:
+            state = "pass" if check["success"] else ("fail" if blocks(check) else "warn")
+        label = check.get("status", "not run").upper() if state == "nohistory" else state.upper()
         if check.get("not_evaluated"):  # no baseline: never shown as PASS, never blocking
             state, label = "warn", "NOT EVALUATED"
         detail = check.get("exception") or ""
@@ -202,7 +354,7 @@ def _checks_table(title: str, record: dict | None) -> str:
         if sample and not check["success"]:
             detail += f" — e.g. {_short(sample, 200)}"
         rows.append(
-            f"<tr class='{state}'><td>{label}</td><td>{_e(check['severity'])}</td>"
+            f"<tr class='{state}'><td>{_e(label)}</td><td>{_e(check['severity'])}</td>"
             f"<td><code>{_e(check['name'])}</code><br><span class='muted'>"
             f"{_e(check['expectation_type'])}</span></td><td>{_e(check.get('reason'))}</td>"
             f"<td>{_e(detail)}</td></tr>"
@@ -262,13 +414,94 @@ def _reference_section(run_dir: Path, settings: Settings) -> str:
     )
 
 
-def _trend_points(settings: Settings, key: str) -> list[tuple[str, float | None]]:
-    points = []
-    runs = sorted(p for p in settings.runs_dir.iterdir() if p.is_dir()) if settings.runs_dir.is_dir() else []
+def _recent_records(settings: Settings) -> list[dict[str, Any]]:
+    """The report.json of the last TREND_RUNS runs, oldest first."""
+    if not settings.runs_dir.is_dir():
+        return []
+    runs = sorted(p for p in settings.runs_dir.iterdir() if p.is_dir())
+    records = []
     for run in runs[-TREND_RUNS:]:
-        record = read_json(run / REPORT_RECORD) or {}
-        points.append((run.name, record.get(key)))
-    return points
+        record = read_json(run / REPORT_RECORD)
+        if record:
+            records.append({**record, "received_date": run.name})
+    return records
+
+
+# (chart id, title, figure key in report.json or a series key, kind, value format)
+CHARTS = [
+    ("raw_rows", "raw rows", "raw_rows", "band", ",.0f"),
+    ("quarantine_share", "quarantine share", "quarantine_share", "band", ".2%"),
+    ("quarantine_by_reason", "quarantine share by reason", "quarantine_share_by_reason", "series", ".2%"),
+    ("duplicate_share", "duplicates share", "duplicate_share", "band", ".2%"),
+    ("viewer_days_recomputed", "viewer-days recomputed", "viewer_days_recomputed", "plain", ",.0f"),
+    ("notable_share", "notable share (7 local days)", "notable_share", "band", ".2%"),
+    ("notable_by_rule", "notable share by rule", "notable_share_by_rule", "series", ".2%"),
+    (
+        "watch_hours_per_viewer_day",
+        "watch hours per active viewer-day",
+        "watch_hours_per_viewer_day",
+        "band",
+        ".3~g",
+    ),  # fmt: skip
+    ("validation_seconds", "validation seconds by gate", "validation_by_gate", "series", ".3~g"),
+    ("step_seconds", "step seconds", "step_seconds", "series", ".3~g"),
+]
+
+
+def _chart_rows(records: list[dict[str, Any]], key: str, kind: str) -> list[dict[str, Any]]:
+    rows = []
+    for record in records:
+        day = record["received_date"]
+        if kind == "series":
+            for series, value in sorted((record.get(key) or {}).items()):
+                rows.append({"date": day, "series": series, "value": value})
+            continue
+        value = (record.get("figures") or {}).get(key, record.get(key))
+        band = (record.get("bands") or {}).get(key) or {}
+        rows.append({"date": day, "value": value, "low": band.get("low"), "high": band.get("high")})
+    return rows
+
+
+def _data_dictionary(settings: Settings, status: str) -> dict[str, Any] | None:
+    """Refresh reports/data_dictionary.html after a publication (only when the dbt project or
+    the published schema changed: bingewatch.data_dictionary). ``BINGEWATCH_DATA_DICTIONARY=0``
+    skips it (most tests)."""
+    if status != "published" or os.environ.get("BINGEWATCH_DATA_DICTIONARY", "1") == "0":
+        return None
+    from bingewatch.data_dictionary import build_data_dictionary
+
+    try:
+        result = build_data_dictionary(settings)
+    except Exception as error:  # documentation must never fail the report
+        return {"status": "failed", "error": str(error)[:300]}
+    return {k: result.get(k) for k in ("status", "duration_s", "dbt_s", "error") if k in result}
+
+
+def _anomaly_table(marts: dict | None) -> str:
+    bands = (marts or {}).get("anomaly_bands")
+    if not bands:
+        return ""
+    from bingewatch.quality.anomalies import FIGURES, check_name
+
+    checks = {c["name"]: c for c in marts.get("checks", [])}
+    options = marts.get("anomaly_options") or {}
+    rows = []
+    for figure in FIGURES:
+        check = checks.get(check_name(figure.name)) or {}
+        state = {True: "pass", False: "warn", None: "nohistory"}[check.get("success")]
+        label = check.get("status", "not run").upper() if state == "nohistory" else state.upper()
+        rows.append(
+            f"<tr class='{state}'><td>{_e(label)}</td><td><code>{_e(check_name(figure.name))}</code></td>"
+            f"<td>{_e(bands[figure.name]['description'])}</td></tr>"
+        )
+    return (
+        "<h2>Anomalies against recent runs</h2><p class='muted'>Each figure against median ± "
+        f"max(k·1.4826·MAD, {options.get('min_spread')}·|median|) of the last "
+        f"{options.get('runs')} good runs (k = {options.get('k')}; at least {options.get('min_runs')} "
+        "runs, else not enough history). Warnings: they never block.</p><table><thead><tr>"
+        "<th>result</th><th>expectation</th><th>tonight</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _page(title: str, body: str) -> str:
@@ -286,17 +519,22 @@ def write_report(settings: Settings, received_date: date) -> Path:
     received_date = as_date(received_date)
     run_dir = settings.run_dir(received_date)
     records = {
+        "erasure": read_json(run_dir / "erasure.json"),
         "raw": read_json(run_dir / RAW_RECORD),
         "stage": read_json(run_dir / "stage.json"),
         "marts": read_json(run_dir / MARTS_RECORD),
         "publish": read_json(run_dir / "publish.json"),
     }
+    records["dbt"] = dbt_build_record(settings, received_date, records["raw"])
     status, sentence = _outcome(records)
     candidate = settings.audit_dir / f"candidate-{received_date.isoformat()}.duckdb"
     source = candidate if candidate.is_file() else (settings.published_path if records["publish"] else None)
     numbers = _query_file(source, received_date)
     accounting = numbers.get("accounting") or {}
     raw_rows = (records["raw"] or {}).get("row_count")
+    marts = records["marts"] or {}
+    steps = step_timings(records)
+    by_rule = marts.get("figures_by_rule") or {}
     key_numbers = {
         "received_date": received_date.isoformat(),
         "status": status,
@@ -306,26 +544,60 @@ def write_report(settings: Settings, received_date: date) -> Path:
         "duplicate_rows": accounting.get("duplicates"),
         "quarantined_rows": accounting.get("quarantined"),
         "viewer_days_rows": numbers.get("viewer_days_rows"),
-        "viewer_days_recomputed": (records["marts"] or {}).get("viewer_days_recomputed"),
+        "viewer_days_recomputed": marts.get("viewer_days_recomputed"),
         "notable_viewers": numbers.get("notable_viewers"),
         "blocking_failures": len((records["raw"] or {}).get("blocking_failures", []))
-        + len((records["marts"] or {}).get("blocking_failures", [])),
+        + len(marts.get("blocking_failures", [])),
         "warnings": sum(
             len((records[gate] or {}).get(key, []))
             for gate in ("raw", "marts")
             for key in ("warning_failures", "not_evaluated")
         ),
         "validation_s": round(sum((records[k] or {}).get("duration_s") or 0 for k in ("raw", "marts")), 2),
+        "validation_by_gate": {
+            gate: records[key]["duration_s"]
+            for gate, key in (("raw batch", "raw"), ("marts", "marts"))
+            if records[key] and records[key].get("duration_s") is not None
+        },
+        "step_seconds": {s["step"]: s["seconds"] for s in steps if s["seconds"] is not None},
+        "figures": marts.get("figures") or {},
+        "bands": {
+            name: {"low": band.get("low"), "high": band.get("high")}
+            for name, band in (marts.get("anomaly_bands") or {}).items()
+        },
+        "quarantine_share_by_reason": by_rule.get("quarantine_share_by_reason") or {},
+        "notable_share_by_rule": by_rule.get("notable_share_by_rule") or {},
         "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    dictionary = _data_dictionary(settings, status)
+    key_numbers["data_dictionary"] = dictionary
     write_json(run_dir / REPORT_RECORD, key_numbers)
 
     day = received_date.isoformat()
+    links = ["<a href='index.html'>all runs</a>"]
+    night_docs = night_data_docs(settings, received_date)
+    if (settings.reports_dir / DATA_DICTIONARY).is_file():
+        links.append(f"<a href='{DATA_DICTIONARY}'>data dictionary (published tables)</a>")
+    if (settings.reports_dir / "data_docs" / "index.html").is_file():
+        links.append("<a href='data_docs/index.html'>Data Docs (all validations)</a>")
     parts = [
-        f"<header><a href='index.html'>all runs</a><h1>bingewatch run {_e(day)}</h1>"
+        f"<header><nav>{' · '.join(links)}</nav><h1>bingewatch run {_e(day)}</h1>"
         f"<p class='status {status}'>{_e(status.upper())}: {_e(sentence)}</p></header>",
-        _steps_table(records),
     ]
+    if night_docs:
+        parts.append(
+            "<p>This night's Data Docs: "
+            + ", ".join(f"<a href='{_e(href)}'>{_e(suite)}</a>" for suite, href in night_docs.items())
+            + "</p>"
+        )
+    parts.append(_steps_table(steps, records["dbt"]))
+    if dictionary:
+        parts.append(
+            f"<p class='muted'>Data dictionary: {_e(dictionary.get('status'))}"
+            + (f" (dbt docs generate {dictionary['dbt_s']} s)" if dictionary["status"] == "written" else "")
+            + ".</p>"
+        )
+    parts.append(_ledger_section(run_dir))
     if accounting:
         parts.append(
             "<h2>Accounting (raw = clean + duplicates + quarantined)</h2><table class='narrow'>"
@@ -363,22 +635,22 @@ def write_report(settings: Settings, received_date: date) -> Path:
     if numbers.get("error"):
         parts.append(f"<p class='fail'>Could not read {_e(source)}: {_e(numbers['error'])}</p>")
 
-    parts.append("<h2>Recent runs</h2><div class='charts'>")
-    for key, label in [
-        ("raw_rows", "raw rows"),
-        ("quarantined_rows", "quarantined rows"),
-        ("viewer_days_rows", "viewer-day rows"),
-        ("viewer_days_recomputed", "viewer-days recomputed"),
-        ("notable_viewers", "notable viewers"),
-        ("validation_s", "validation seconds"),
-        ("blocking_failures", "blocking failures"),
-    ]:
-        parts.append(_bar_chart(label, _trend_points(settings, key), day))
+    parts.append(_anomaly_table(records["marts"]))
+    from bingewatch.report_charts import trend_chart
+
+    recent = _recent_records(settings)
+    parts.append(
+        f"<h2>Recent runs</h2><p class='muted'>The last {TREND_RUNS} runs by arrival date; hover a "
+        "point for its value. Shaded: the anomaly band each night was checked against; red: "
+        "outside it; large dark point: this run.</p><div class='charts'>"
+    )
+    for chart_id, title, key, kind, value_format in CHARTS:
+        parts.append(trend_chart(chart_id, title, _chart_rows(recent, key, kind), day, value_format))
     parts.append("</div>")
 
-    parts.append("<h2>What was checked</h2>")
+    parts.append("<h2 id='checks'>What was checked</h2>")
     parts.append(_checks_table("Raw batch gate (before dbt)", records["raw"]))
-    parameters = (records["marts"] or {}).get("parameters")
+    parameters = marts.get("parameters")
     if parameters:
         share = numbers.get("notable_share") or (None, None)
         parts.append(
@@ -388,9 +660,8 @@ def write_report(settings: Settings, received_date: date) -> Path:
             f"(on {_e(share[1])}). "
             + (
                 "No previous publication."
-                if records["marts"].get("previous_viewer_days_rows") is None
-                else f"The previous publication had "
-                f"{records['marts']['previous_viewer_days_rows']:,} viewer-day rows."
+                if marts.get("previous_viewer_days_rows") is None
+                else f"The previous publication had {marts['previous_viewer_days_rows']:,} viewer-day rows."
             )
             + "</p>"
         )
@@ -439,7 +710,13 @@ def _write_index(settings: Settings) -> Path:
         "<h1>bingewatch runs</h1><table><thead><tr><th>arrival date</th><th>status</th>"
         "<th>raw rows</th><th>quarantined</th><th>notable viewers</th><th>blocking failures</th>"
         f"<th>summary</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        "<p><a href='data_docs/index.html'>Great Expectations Data Docs</a></p>"
+        "<p><a href='data_docs/index.html'>Great Expectations Data Docs</a>"
+        + (
+            f" · <a href='{DATA_DICTIONARY}'>Data dictionary</a> (the published tables and every column)"
+            if (settings.reports_dir / DATA_DICTIONARY).is_file()
+            else ""
+        )
+        + "</p>"
     )
     index = settings.reports_dir / "index.html"
     _write_text(index, _page("bingewatch runs", body))

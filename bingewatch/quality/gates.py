@@ -21,6 +21,7 @@ from bingewatch.settings import Settings
 
 log = logging.getLogger(__name__)
 
+CRITICAL = "critical"  # GX's FailureSeverity.CRITICAL: the only severity that blocks
 RAW_RECORD = "raw_batch.json"
 MARTS_RECORD = "marts.json"
 
@@ -55,7 +56,15 @@ def _env_float(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+def blocks(check: dict[str, Any]) -> bool:
+    """Whether a failed check blocks publication: GX severity ``critical`` (``blocking`` in
+    pre-checks written before GX had severities), or any check that errored (fails closed)."""
+    return check.get("severity") in (CRITICAL, "blocking") or bool(check.get("exception"))
+
+
 def _precheck(name: str, severity: str, reason: str, success: bool, **extra: Any) -> dict:
+    # Pre-checks speak GX's severities too; "blocking" is the older spelling of "critical".
+    severity = CRITICAL if severity == "blocking" else severity
     return {
         "suite": "precheck",
         "name": name,
@@ -129,12 +138,12 @@ def _finish(
     not_evaluated = [c for c in checks if c.get("not_evaluated")]
     # An expectation that could not run (unreadable pages, a missing column) fails closed:
     # it blocks whatever its severity, since the data it guards was never looked at.
-    blocking = [
-        c
-        for c in checks
-        if not c["success"] and (c["severity"] == "blocking" or c["exception"]) and c not in not_evaluated
+    # success None: not run for lack of history (anomaly checks), neither pass nor failure;
+    # not evaluated (no baseline): reported as such, never blocking.
+    blocking = [c for c in checks if c["success"] is False and blocks(c) and c not in not_evaluated]
+    warnings = [
+        c for c in checks if c["success"] is False and c not in blocking and c not in not_evaluated
     ]
-    warnings = [c for c in checks if not c["success"] and c not in blocking and c not in not_evaluated]
     record_path = settings.run_dir(received_date) / (RAW_RECORD if gate == "raw_batch" else MARTS_RECORD)
     summary = {
         "gate": gate,
@@ -173,17 +182,29 @@ def _run_gx(
     urls: dict[str, str],
     parameters: dict[str, Any],
     timings: dict[str, float] | None = None,
+    received_date: date | None = None,
+    only: list[str] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Run a checkpoint; a crash of GX itself becomes a failed blocking check (recorded)."""
     from bingewatch.quality.runner import run_checkpoint
 
+    if received_date is None:  # the gates name GX runs by arrival date (Data Docs list them so)
+        received_date = parameters.get("run_dates", [None])[0] or parameters.get("partition_starts_at")
     try:
-        return run_checkpoint(settings, checkpoint, urls, parameters, timings=timings)
+        return run_checkpoint(
+            settings,
+            checkpoint,
+            urls,
+            parameters,
+            timings=timings,
+            received_date=None if received_date is None else str(received_date)[:10],
+            only=only,
+        )
     except Exception as error:  # the gate must fail closed, with a record, whatever broke
         log.exception("checkpoint %s did not run", checkpoint)
         check = _precheck(
             f"{checkpoint}.checkpoint_ran",
-            "blocking",
+            CRITICAL,
             "an audit that could not run is not a pass",
             False,
             exception=f"{type(error).__name__}: {error}"[:500],
@@ -305,7 +326,7 @@ def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any
     checks = [
         _precheck(
             "raw.batch_files_exist",
-            "blocking",
+            CRITICAL,
             "the run planned these files; one that vanished since is an upstream incident",
             not missing,
             observed_value=missing or f"{len(files)} file(s)",
@@ -351,7 +372,7 @@ def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any
     checks.append(
         _precheck(
             "raw.files_readable",
-            "blocking",
+            CRITICAL,
             "a corrupt Parquet file would be silently skipped or crash dbt: the producer must resend it",
             not unreadable,
             observed_value=unreadable or f"{len(files)} file(s)",
@@ -369,7 +390,7 @@ def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any
         checks.append(
             _precheck(
                 "raw.batch_opens",
-                "blocking",
+                CRITICAL,
                 "the batch's files cannot be read together (incompatible schemas?)",
                 False,
                 exception=str(error).splitlines()[0][:300],
@@ -447,7 +468,7 @@ def _reconciliation_sample(warehouse: Path, limit: int = 10) -> list[dict[str, A
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             cursor = con.execute(
-                f"{WATCH_TIME_RECONCILIATION} order by level, viewer_key, item limit {limit}"
+                f"{WATCH_TIME_RECONCILIATION} order by level, item limit {limit}"
             )
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -480,7 +501,7 @@ def quarantine_share_check(candidate_path: Path, run_dates: list[str]) -> dict[s
             ).fetchall()
     except duckdb.Error as error:
         return _precheck(
-            QUARANTINE_SHARE_CHECK, "blocking", reason, False, exception=str(error).splitlines()[0][:300]
+            QUARANTINE_SHARE_CHECK, CRITICAL, reason, False, exception=str(error).splitlines()[0][:300]
         )
     over = [
         f"{day}: {quarantined:,} of {raw:,} rows ({quarantined / raw:.1%})"
@@ -488,7 +509,7 @@ def quarantine_share_check(candidate_path: Path, run_dates: list[str]) -> dict[s
         if quarantined / raw > limit
     ]
     worst = f"{rows[0][0]}: {rows[0][2] / rows[0][1]:.1%} quarantined" if rows else "no raw rows"
-    return _precheck(QUARANTINE_SHARE_CHECK, "blocking", reason, not over, observed_value=over or worst)
+    return _precheck(QUARANTINE_SHARE_CHECK, CRITICAL, reason, not over, observed_value=over or worst)
 
 
 def file_fingerprint(path: Path) -> dict[str, int]:
@@ -518,7 +539,7 @@ def _completeness_check(settings: Settings, received_date: date, extra: dict[str
     pending = mark["pending_by_date"]
     return _precheck(
         "marts.raw_files_complete",
-        "blocking",
+        CRITICAL,
         "a publication for D must hold every raw file that arrived by D",
         not pending,
         observed_value=(
@@ -545,7 +566,7 @@ def validate_marts(settings: Settings, candidate_path: Path, received_date: date
     checks = [
         _precheck(
             "candidate.exists",
-            "blocking",
+            CRITICAL,
             "stage_candidate must have built it",
             exists,
             observed_value=str(candidate_path),
@@ -603,5 +624,73 @@ def validate_marts(settings: Settings, candidate_path: Path, received_date: date
         ):
             extra["viewer_days_recomputed"] = check["observed_value"]
     checks.append(quarantine_share_check(candidate_path, parameters["run_dates"]))
+    # Anomalies against recent runs (warnings; bingewatch.quality.anomalies).
+    checks.extend(_anomaly_checks(settings, candidate_path, received_date, extra))
     extra["candidate_fingerprint"] = file_fingerprint(candidate_path)
     return _finish("marts", settings, received_date, checks, started, extra)
+
+
+def _anomaly_checks(
+    settings: Settings, candidate_path: Path, received_date: date, extra: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Tonight's figures vs the robust band of recent good runs, as GX expectations.
+
+    Figures with enough history run their suite (``anomalies`` checkpoint); the others are
+    recorded as "not enough history" (success None: neither pass nor failure). Figures, bands
+    and the by-reason / by-rule shares go into the record for the report's charts.
+    """
+    import duckdb
+
+    from bingewatch.quality import anomalies
+    from bingewatch.quality.runner import duckdb_url
+    from bingewatch.quality.suites import ANOMALIES_CHECKPOINT, anomaly_suite
+
+    try:
+        found = anomalies.evaluate(settings.runs_dir, candidate_path, received_date)
+    except duckdb.Error as error:  # a candidate GX already judged; the figures are extra
+        log.warning("anomaly figures could not be computed: %s", error)
+        return []
+    extra["figures"] = found["figures"]
+    extra["figures_by_rule"] = found["by_rule"]
+    extra["anomaly_bands"] = found["bands"]
+    extra["anomaly_options"] = found["options"]
+    checks: list[dict[str, Any]] = []
+    if found["runnable"]:
+        figures_path = settings.run_dir(received_date) / "figures.duckdb"
+        anomalies.write_figures_table(figures_path, received_date, found["figures"])
+        timings: dict[str, float] = {}
+        extra.setdefault("timings", {})["anomalies"] = timings
+        gx_checks, _ = _run_gx(
+            settings,
+            ANOMALIES_CHECKPOINT,
+            {"bingewatch_figures_url": duckdb_url(figures_path)},
+            found["parameters"],
+            timings,
+            received_date=received_date,
+            only=[anomaly_suite(name) for name in found["runnable"]],
+        )
+        checks.extend(gx_checks)
+    by_name = {c["name"]: c for c in checks}
+    for figure in anomalies.FIGURES:
+        band = found["bands"][figure.name]
+        check = by_name.get(anomalies.check_name(figure.name))
+        if check is None:
+            checks.append(
+                _precheck(
+                    anomalies.check_name(figure.name),
+                    "warning",
+                    f"{figure.label} outside its band of recent runs: {figure.reason}",
+                    None,  # type: ignore[arg-type]
+                    observed_value=band["description"],
+                )
+            )
+            checks[-1].update(
+                suite=anomaly_suite(figure.name),
+                expectation_type="expect_column_values_to_be_between",
+                figure=figure.name,
+                status=anomalies.NOT_ENOUGH_HISTORY if band["low"] is None else "no value tonight",
+            )
+        else:
+            check["observed_value"] = band["description"]
+            check["figure"] = figure.name
+    return checks

@@ -12,10 +12,11 @@ import os
 import re
 import shutil
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bingewatch.quality import _gx_duckdb
+from bingewatch.quality import _gx_duckdb, _gx_severity_docs
 from bingewatch.settings import EXPECTATIONS_DIR, Settings
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ def runtime_environment(settings: Settings | None, **urls: str) -> dict[str, str
         "bingewatch_raw_batch_url": "duckdb:///:memory:",
         "bingewatch_candidate_url": "duckdb:///:memory:",
         "bingewatch_warehouse_url": "duckdb:///:memory:",
+        "bingewatch_figures_url": "duckdb:///:memory:",
     }
     env.update(urls)
     return env
@@ -61,9 +63,24 @@ def open_context(environment: dict[str, str]):  # type: ignore[no-untyped-def]
     import great_expectations as gx
 
     _gx_duckdb.apply()
+    _gx_severity_docs.apply()
     defaults = runtime_environment(None)
     defaults.update(environment)
     return gx.get_context(mode="file", context_root_dir=str(EXPECTATIONS_DIR), runtime_environment=defaults)
+
+
+def run_name(received_date: str) -> str:
+    """GX run name of a validation: the arrival date and the run id, path- and URL-safe.
+
+    The run id is Airflow's (``AIRFLOW_CTX_DAG_RUN_ID``, exported to every task's environment),
+    else ``BINGEWATCH_RUN_ID``, else ``manual``. Data Docs list validations by this name, and
+    retention (bingewatch.quality.retention) reads the date back from its first 10 characters.
+    """
+    run_id = os.environ.get("AIRFLOW_CTX_DAG_RUN_ID") or os.environ.get("BINGEWATCH_RUN_ID") or "manual"
+    return f"{received_date}_{_UNSAFE.sub('-', run_id)}"[:120]
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def run_checkpoint(
@@ -73,21 +90,37 @@ def run_checkpoint(
     expectation_parameters: dict[str, Any],
     build_docs: bool | None = None,
     timings: dict[str, float] | None = None,
+    *,
+    received_date: str | None = None,
+    only: list[str] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Run one committed checkpoint; returns (flat list of checks, Data Docs index or None).
 
+    ``received_date`` names the GX run (``run_name``); ``only``, if given, runs just those of
+    the checkpoint's validation definitions (the anomaly suites with enough history), each
+    stored under the same run id as a checkpoint run would.
     ``timings``, if given, receives seconds spent opening the context (``context_s``: the GX
     import, about 5 s, when it is the process's first), running the checkpoint
     (``checkpoint_s``: the SQL) and building Data Docs (``data_docs_s``).
     """
+    from great_expectations.core.run_identifier import RunIdentifier
+
     timings = {} if timings is None else timings
     started = time.monotonic()
     context = open_context(runtime_environment(settings, **urls))
     checkpoint = context.checkpoints.get(checkpoint_name)
     timings["context_s"] = round(time.monotonic() - started, 3)
     started = time.monotonic()
+    run_id = RunIdentifier(
+        run_name=run_name(received_date) if received_date else None,
+        run_time=datetime.now(UTC),
+    )
     try:
-        result = checkpoint.run(expectation_parameters=expectation_parameters)
+        if only is None:
+            result = checkpoint.run(expectation_parameters=expectation_parameters, run_id=run_id)
+            run_results = result.run_results
+        else:
+            run_results = _run_some(checkpoint, only, expectation_parameters, run_id)
     finally:
         # Release the DuckDB files: the candidate is published (or replaced) next.
         _gx_duckdb.close_all()
@@ -96,7 +129,7 @@ def run_checkpoint(
             if engine is not None:
                 engine.dispose()
     checks = []
-    for validation in result.run_results.values():
+    for validation in run_results.values():
         for expectation_result in validation.results:
             checks.append(_flatten(validation.suite_name, expectation_result))
     timings["checkpoint_s"] = round(time.monotonic() - started, 3)
@@ -104,17 +137,50 @@ def run_checkpoint(
     docs_index = None
     if build_docs is None:  # BINGEWATCH_DATA_DOCS=0 skips them (fast tests); default on
         build_docs = os.environ.get("BINGEWATCH_DATA_DOCS", "1") != "0"
+    from bingewatch.quality.retention import prune_gx_runs
+
+    try:  # old runs' results go first (with or without Data Docs), so GX's index lists the kept
+        prune_gx_runs(settings)
+    except OSError:
+        log.exception("pruning old GX results failed")
     if build_docs:
         try:
             # Only this run's results are rendered (plus the index): cost stays flat over runs.
-            context.build_data_docs(resource_identifiers=list(result.run_results.keys()))
+            context.build_data_docs(resource_identifiers=list(run_results.keys()))
             docs_dir = settings.reports_dir / "data_docs"
-            make_data_docs_offline(docs_dir)
+            make_data_docs_offline(docs_dir, settings.audit_dir / "gx_validations")
             docs_index = str(docs_dir / "index.html")
         except Exception:  # Data Docs are a convenience: never let them decide the gate.
             log.exception("building Data Docs failed")
         timings["data_docs_s"] = round(time.monotonic() - started, 3)
     return checks, docs_index
+
+
+def _run_some(checkpoint, names: list[str], parameters: dict[str, Any], run_id) -> dict:  # type: ignore[no-untyped-def]
+    """Run some of a checkpoint's validation definitions as the checkpoint would (same result
+    format, checkpoint id and result keys), without saving anything to the committed files."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    results = {}
+    for definition in checkpoint.validation_definitions:
+        if definition.name not in names:
+            continue
+        result = definition.run(
+            checkpoint_id=checkpoint.id,
+            expectation_parameters=parameters,
+            result_format=checkpoint.result_format,
+            run_id=run_id,
+        )
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=definition.suite.name),
+            run_id=run_id,
+            batch_identifier=result.batch_id,
+        )
+        results[key] = result
+    return results
 
 
 def _jsonable(value: Any) -> Any:
@@ -137,6 +203,11 @@ def _exception_message(exception_info: Any) -> str | None:
     return "; ".join(str(m) for m in messages if m) or None
 
 
+def _severity(config: Any) -> str:
+    severity = getattr(config, "severity", None)
+    return str(getattr(severity, "value", severity) or "critical")
+
+
 def _flatten(suite_name: str, expectation_result: Any) -> dict[str, Any]:
     config = expectation_result.expectation_config
     meta = dict(config.meta or {})
@@ -152,7 +223,8 @@ def _flatten(suite_name: str, expectation_result: Any) -> dict[str, Any]:
             "column": kwargs.get("column")
             or kwargs.get("column_list")
             or ([kwargs["column_A"], kwargs["column_B"]] if "column_A" in kwargs else None),
-            "severity": meta.get("severity", "blocking"),  # unmarked expectations block: safe side
+            # GX's own severity field (critical, warning, info); critical is GX's default too.
+            "severity": _severity(config),
             "reason": meta.get("reason", ""),
             "success": bool(expectation_result.success),
             "observed_value": result.get("observed_value"),
@@ -191,12 +263,32 @@ _BOOTSTRAP_TABLE = re.compile(
 _TOOLBAR = re.compile(r"<div\s+id=\"[^\"]*-table-toolbar\"[^>]*>.*?</div>", re.DOTALL)
 
 
-def _static_bootstrap_tables(html: str) -> str:
+def _warnings_only_result(results_dir: Path | None, link: str | None) -> bool:
+    """Whether the stored result behind an index row failed on warnings only.
+
+    The page ``validations/<suite>/<run>/<time>/<batch>.html`` renders the result stored at
+    ``<results_dir>/<suite>/<run>/<time>/<batch>.json``.
+    """
+    if results_dir is None or not link or not link.startswith("validations/"):
+        return False
+    path = results_dir / (link[len("validations/") :].rsplit(".html", 1)[0] + ".json")
+    try:
+        import json
+
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return not result.get("success") and _gx_severity_docs.warnings_only(result.get("results") or [])
+
+
+def _static_bootstrap_tables(html: str, results_dir: Path | None = None) -> str:
     """Render GX's script-built tables (the index's list of validations) as plain HTML.
 
     Each row links to its validation page (GX does it with a click handler). Rows come
-    newest first, as GX sorts them. A table whose script no longer matches this pattern
-    (another GX version) is left alone; tests/quality/test_rendering.py would then fail.
+    newest first, as GX sorts them. A validation that failed on warnings only (GX severity
+    ``warning``/``info``) gets the amber warning icon, not the red failure mark. A table whose
+    script no longer matches this pattern (another GX version) is left alone;
+    tests/quality/test_rendering.py would then fail.
     """
     import ast
 
@@ -212,6 +304,7 @@ def _static_bootstrap_tables(html: str) -> str:
         body = []
         for row in rows:
             link = row.get("_table_row_link_path")
+            warning = _warnings_only_result(results_dir, link)
             cells = []
             for column in columns:
                 value = str(row.get(column["field"], "")).strip()
@@ -219,6 +312,10 @@ def _static_bootstrap_tables(html: str) -> str:
                     # GX links the suite page, which bingewatch does not render: link the result.
                     value = row.get("_expectation_suite_name_sort", value)
                     value = f'<a href="{link}">{value}</a>' if link else value
+                if warning and column["field"] == "validation_success":
+                    value = value.replace("fa-times", "fa-exclamation-triangle").replace(
+                        "text-danger", "text-warning"
+                    ).replace("ge-failed-icon", "ge-warning-icon")
                 cells.append(f"<td>{value}</td>")
             body.append(f"<tr>{''.join(cells)}</tr>")
         return (
@@ -251,7 +348,7 @@ def _unlink_missing(html: str, page_dir: Path) -> str:
     return _LOCAL_LINK_TAG.sub(keep_or_drop, _LOCAL_LINK.sub(keep_or_unlink, html))
 
 
-def make_data_docs_offline(docs_dir: Path) -> int:
+def make_data_docs_offline(docs_dir: Path, results_dir: Path | None = None) -> int:
     """Make GX Data Docs render styled with no network; returns pages rewritten.
 
     GX's pages load Bootstrap, bootstrap-table, jQuery, Vega and Font Awesome from CDNs and a
@@ -275,7 +372,7 @@ def make_data_docs_offline(docs_dir: Path) -> int:
         if _OFFLINE_MARKER in html:
             continue
         html = _REMOTE_URL.sub("none", _REMOTE_TAG.sub("", html))
-        html = _unlink_missing(_static_bootstrap_tables(html), page.parent)
+        html = _unlink_missing(_static_bootstrap_tables(html, results_dir), page.parent)
         # Bootstrap first (GX's own inline styles follow it, as online), the supplement last.
         href = Path(os.path.relpath(bootstrap, page.parent)).as_posix()
         html = re.sub(r"<head>", f'<head>\n<link rel="stylesheet" href="{href}">', html, count=1)

@@ -5,8 +5,15 @@ the suites, validation definitions, checkpoints and datasources of the file cont
 committed files are what runs; this module is only the authoring tool (and the single place
 the data contract's column lists live for the quality gates).
 
-Every expectation carries ``meta = {"name", "severity", "reason"}``: ``blocking`` failures stop
-publication, ``warning`` failures are reported only. docs/data_quality.md explains each one.
+Every expectation carries GX's own ``severity`` (GX >= 1.10): ``critical`` failures stop
+publication, ``warning`` failures are reported only, ``info`` is context. Its ``meta`` is
+``{"name", "reason"}``: a stable name and the one-line reason it exists. docs/data_quality.md
+explains each one.
+
+Privacy: no expectation returns a ``viewer_key`` (or anything that might be a raw identifier)
+among its unexpected values or rows. GX stores those samples in its validation results and
+Data Docs; keeping them out means an erasure never has to chase a viewer through stored results
+(docs/data_quality.md, "Retention and erasure").
 """
 
 from __future__ import annotations
@@ -15,10 +22,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from bingewatch.quality.anomalies import FIGURES, FIGURES_DDL, FIGURES_TABLE, check_name, parameters_for
 from bingewatch.settings import EXPECTATIONS_DIR
 
-BLOCKING = "blocking"
+# GX's own FailureSeverity values (great_expectations.expectations.metadata_types).
+CRITICAL = "critical"
 WARNING = "warning"
+INFO = "info"
+SEVERITIES = (CRITICAL, WARNING, INFO)
 
 EVENT_TYPES = ["start", "playing", "paused", "reposition", "heartbeat", "stopped"]
 # The raw contract (docs/architecture.md) in DuckDB's own type names.
@@ -111,25 +122,31 @@ WAREHOUSE_DDL = {
 RAW_DATASOURCE = "raw_batch"
 CANDIDATE_DATASOURCE = "candidate"
 WAREHOUSE_DATASOURCE = "warehouse"
+FIGURES_DATASOURCE = "figures"
 RAW_CHECKPOINT = "raw_batch"
 MARTS_CHECKPOINT = "marts"
+# One suite per figure, so a figure without enough history is not run at all (bingewatch.quality.
+# anomalies): "not enough history" is neither a pass nor a failure.
+ANOMALIES_CHECKPOINT = "anomalies"
 
 # ltrim with a character set strips every leading hex digit: anything left is not hex. An order
 # of magnitude faster on DuckDB than regexp_full_match(viewer_key, '[0-9a-f]{64}').
 _VIEWER_KEY_BAD = (
-    "select * from {batch} where viewer_key is not null and (length(viewer_key) <> 64 "
+    "select length(viewer_key) as key_length from {batch} "
+    "where viewer_key is not null and (length(viewer_key) <> 64 "
     "or ltrim(viewer_key, '0123456789abcdef') <> '')"
 )
 # Duplicate (viewer_key, activity_date): group on a 64-bit hash first (cheap), then confirm
-# on the real key, so a hash collision can never block a run. ~7x faster than GX's
+# on the real key, so a hash collision can never block a run. The rows name the date and the
+# number of copies, never the viewer_key (GX stores them). ~7x faster than GX's
 # expect_compound_columns_to_be_unique on 6M rows.
 _VIEWER_DAY_DUPLICATES = (
     "select * from (with suspects as (select hash(viewer_key) as key_hash, activity_date "
-    "from {batch} group by all having count(*) > 1) select candidate.viewer_key, "
+    "from {batch} group by all having count(*) > 1) select "
     "candidate.activity_date, count(*) as copies from {batch} as candidate semi join suspects "
     "on hash(candidate.viewer_key) = suspects.key_hash "
     "and candidate.activity_date = suspects.activity_date "
-    "group by all having count(*) > 1)"
+    "group by candidate.viewer_key, candidate.activity_date having count(*) > 1)"
 )
 
 
@@ -141,9 +158,10 @@ _VIEWER_DAY_DUPLICATES = (
 #   viewer_day: per (profile, activity_date >= recompute_from_date), the segments' watch_ms sum
 #               = int_viewer_days_aggregated.watch_ms (full outer join: a day on one side only
 #               is a mismatch too).
-# expected_ms is the finer side, observed_ms the coarser one. Rows name the viewer by viewer_key
-# and the session by its local start date, never by profile or session id: the failing rows end
-# up in runs/<D>/marts.json and the report.
+# expected_ms is the finer side, observed_ms the coarser one. Rows name the level and the
+# session's local start date (or the day), never a viewer (no viewer_key, profile or session id):
+# the failing rows end up in GX's results, Data Docs, runs/<D>/marts.json and the report, which
+# an erasure does not rewrite. The query with viewer keys, for debugging, is in docs/data_quality.md.
 WATCH_TIME_RECONCILIATION = """
 select * from (
     with
@@ -205,10 +223,13 @@ select * from (
         left join scope
             on segment_days.profile_id = scope.profile_id
         where segment_days.watch_ms is distinct from scoped_viewer_days.watch_ms
+    ),
+    all_mismatches as (
+        select * from session_mismatches
+        union all
+        select * from day_mismatches
     )
-    select * from session_mismatches
-    union all
-    select * from day_mismatches
+    select level, item, expected_ms, observed_ms from all_mismatches
 )
 """
 # The viewer-days tonight's run (re)computed: its volume, compared with recent runs.
@@ -226,7 +247,16 @@ def _sql_values(pairs: dict[str, str]) -> str:
 
 
 def _meta(name: str, severity: str, reason: str) -> dict[str, str]:
+    """Authoring shorthand: ``severity`` becomes the expectation's GX ``severity`` field,
+    ``name`` and ``reason`` its ``meta`` (split in ``gx_expectation``)."""
+    assert severity in SEVERITIES, severity
     return {"name": name, "severity": severity, "reason": reason}
+
+
+def gx_expectation(gxe, class_name: str, kwargs: dict[str, Any], meta: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The GX expectation object: severity in GX's own field, name and reason in ``meta``."""
+    extra = {k: v for k, v in meta.items() if k != "severity"}
+    return getattr(gxe, class_name)(**kwargs, meta=extra, severity=meta["severity"])
 
 
 def suite_specs() -> dict[str, dict[str, Any]]:
@@ -234,7 +264,7 @@ def suite_specs() -> dict[str, dict[str, Any]]:
 
     Expectations are (GX class name, kwargs, meta) so this module imports GX lazily.
     """
-    b, w = BLOCKING, WARNING
+    b, w = CRITICAL, WARNING
     non_negative = ["watch_time_s", "attended_s", "unattended_s", "night_watch_s", "longest_continuous_s"]
     return {
         # --- raw batch: partition D ------------------------------------------------------
@@ -424,7 +454,8 @@ def suite_specs() -> dict[str, dict[str, Any]]:
                 (
                     "UnexpectedRowsExpectation",
                     {
-                        "unexpected_rows_query": "select * from {batch} "
+                        "unexpected_rows_query": "select activity_date, watch_time_s, attended_s, "
+                        "unattended_s from {batch} "
                         "where abs(watch_time_s - attended_s - unattended_s) > 0.001",
                         "description": "watch_time_s = attended_s + unattended_s",
                     },
@@ -492,9 +523,13 @@ def suite_specs() -> dict[str, dict[str, Any]]:
                     for column in ["viewer_key", "rule", "activity_date"]
                 ],
                 (
-                    "ExpectCompoundColumnsToBeUnique",
+                    # Not ExpectCompoundColumnsToBeUnique: its sample of unexpected values would
+                    # store viewer keys in GX's results and Data Docs.
+                    "UnexpectedRowsExpectation",
                     {
-                        "column_list": ["viewer_key", "rule", "activity_date"],
+                        "unexpected_rows_query": "select rule, activity_date, count(*) as copies "
+                        "from {batch} group by viewer_key, rule, activity_date having count(*) > 1",
+                        "description": "one row per viewer_key, rule and activity_date",
                     },
                     _meta("notable_viewers.key_unique", b, "one row per viewer, rule and date"),
                 ),
@@ -540,8 +575,9 @@ def suite_specs() -> dict[str, dict[str, Any]]:
                 (
                     "UnexpectedRowsExpectation",
                     {
-                        "unexpected_rows_query": "select * from (select * from {batch}) as notable "
-                        "where not exists (select 1 from viewer_days "
+                        "unexpected_rows_query": "select notable.rule, notable.activity_date "
+                        "from (select * from {batch}) as notable where not exists "
+                        "(select 1 from viewer_days "
                         "where viewer_days.viewer_key = notable.viewer_key)",
                         "description": "every notable viewer has viewer-days",
                     },
@@ -768,6 +804,42 @@ def suite_specs() -> dict[str, dict[str, Any]]:
     }
 
 
+def anomaly_suite(figure: str) -> str:
+    """The suite (and validation definition) checking one figure against recent runs."""
+    return f"anomaly_{figure}"
+
+
+def _anomaly_specs() -> dict[str, dict[str, Any]]:
+    specs = {}
+    for figure in FIGURES:
+        low, high = parameters_for(figure.name)
+        specs[anomaly_suite(figure.name)] = {
+            "datasource": FIGURES_DATASOURCE,
+            "asset": FIGURES_TABLE,
+            "expectations": [
+                (
+                    "ExpectColumnValuesToBeBetween",
+                    {
+                        "column": figure.name,
+                        "min_value": {"$PARAMETER": low},
+                        "max_value": {"$PARAMETER": high},
+                    },
+                    _meta(
+                        check_name(figure.name),
+                        WARNING,
+                        f"{figure.label} outside its band of recent runs: {figure.reason}",
+                    ),
+                )
+            ],
+        }
+    return specs
+
+
+def all_suite_specs() -> dict[str, dict[str, Any]]:
+    """Every suite: the gates' (suite_specs) and the per-figure anomaly suites."""
+    return {**suite_specs(), **_anomaly_specs()}
+
+
 CHECKPOINTS = {
     RAW_CHECKPOINT: ["raw_playback_events_schema", "raw_playback_events"],
     MARTS_CHECKPOINT: [
@@ -780,6 +852,7 @@ CHECKPOINTS = {
         "warehouse_reconciliation",
         "recomputed_viewer_days",
     ],
+    ANOMALIES_CHECKPOINT: [anomaly_suite(figure.name) for figure in FIGURES],
 }
 
 
@@ -796,7 +869,7 @@ def write_context() -> None:
     # GX tests each datasource and asset while adding it: give it empty contract-shaped files.
     scratch = Path(tempfile.mkdtemp(prefix="bingewatch-gx-authoring-"))
     raw_path, candidate_path = scratch / "raw_batch.duckdb", scratch / "candidate.duckdb"
-    warehouse_path = scratch / "warehouse.duckdb"
+    warehouse_path, figures_path = scratch / "warehouse.duckdb", scratch / "figures.duckdb"
     with duckdb.connect(str(raw_path)) as con:
         columns = ", ".join(f"{name} {type_}" for name, type_ in RAW_COLUMNS.items())
         con.execute(f"create table playback_events ({columns})")
@@ -806,6 +879,8 @@ def write_context() -> None:
     with duckdb.connect(str(warehouse_path)) as con:
         for table, ddl in WAREHOUSE_DDL.items():
             con.execute(f"create table {table} ({ddl})")
+    with duckdb.connect(str(figures_path)) as con:
+        con.execute(f"create table {FIGURES_TABLE} ({FIGURES_DDL})")
     for folder in ["expectations", "validation_definitions", "checkpoints"]:
         shutil.rmtree(EXPECTATIONS_DIR / folder, ignore_errors=True)
     context = open_context(
@@ -813,6 +888,7 @@ def write_context() -> None:
             "bingewatch_raw_batch_url": duckdb_url(raw_path),
             "bingewatch_candidate_url": duckdb_url(candidate_path),
             "bingewatch_warehouse_url": duckdb_url(warehouse_path),
+            "bingewatch_figures_url": duckdb_url(figures_path),
         }
     )
     for name in list(context.data_sources.all()):
@@ -828,17 +904,23 @@ def write_context() -> None:
         WAREHOUSE_DATASOURCE: context.data_sources.add_sql(
             WAREHOUSE_DATASOURCE, connection_string="${bingewatch_warehouse_url}", kwargs=read_only
         ),
+        FIGURES_DATASOURCE: context.data_sources.add_sql(
+            FIGURES_DATASOURCE, connection_string="${bingewatch_figures_url}", kwargs=read_only
+        ),
     }
-    definitions = {}
-    for suite_name, spec in suite_specs().items():
+    definitions, batch_definitions = {}, {}
+    for suite_name, spec in all_suite_specs().items():
         datasource = datasources[spec["datasource"]]
-        if "query" in spec:
-            asset = datasource.add_query_asset(spec["asset"], query=spec["query"])
-        else:
-            asset = datasource.add_table_asset(spec["asset"], table_name=spec["asset"])
-        batch_definition = asset.add_batch_definition_whole_table("whole_table")
+        key = (spec["datasource"], spec["asset"])
+        if key not in batch_definitions:  # the anomaly suites share one asset
+            if "query" in spec:
+                asset = datasource.add_query_asset(spec["asset"], query=spec["query"])
+            else:
+                asset = datasource.add_table_asset(spec["asset"], table_name=spec["asset"])
+            batch_definitions[key] = asset.add_batch_definition_whole_table("whole_table")
+        batch_definition = batch_definitions[key]
         expectations = [
-            getattr(gxe, class_name)(**kwargs, meta=meta) for class_name, kwargs, meta in spec["expectations"]
+            gx_expectation(gxe, class_name, kwargs, meta) for class_name, kwargs, meta in spec["expectations"]
         ]
         suite = context.suites.add(gx.ExpectationSuite(suite_name, expectations=expectations))
         definitions[suite_name] = context.validation_definitions.add(

@@ -74,3 +74,19 @@ def test_an_erasure_request_removes_a_published_viewer_everywhere(tiny_run, copy
     log = json.loads((data_dir / "warehouse" / "erasure_log.json").read_text())
     assert len(log["requests"]) == len(pq.read_table(requests).column("account_id").unique())
     assert account not in json.dumps(log)
+    # No kept validation result, Data Docs page, report or run record holds the erased viewer's
+    # key: the suites never store viewer keys among their unexpected values (docs/data_quality.md,
+    # "Retention and erasure"), so there is nothing left to scrub after the erasure.
+    from bingewatch.settings import EXPECTATIONS_DIR
+
+    roots = [data_dir / "reports", data_dir / "audit" / "gx_validations", data_dir / "runs",
+             EXPECTATIONS_DIR / "uncommitted"]  # fmt: skip
+    assert (data_dir / "reports" / "data_docs").is_dir() and (data_dir / "audit" / "gx_validations").is_dir()
+    checked = 0
+    for root in roots:
+        for path in (p for p in root.rglob("*") if p.is_file()):
+            data = path.read_bytes()
+            checked += 1
+            for value in (*keys, account, *profiles):
+                assert value.encode() not in data, f"{path} holds an erased identifier"
+    assert checked > 50

@@ -10,6 +10,8 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
 # Data Docs cost ~0.5 s per gate; only the report tests build them (they opt back in).
 os.environ["BINGEWATCH_DATA_DOCS"] = "0"
+# The data dictionary costs a dbt start-up; only the rendering tests build it.
+os.environ["BINGEWATCH_DATA_DICTIONARY"] = "0"
 
 
 @pytest.fixture

@@ -44,7 +44,9 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-def _run(page: Path, *mode: str, fragment: str = "", timeout: int = 120) -> subprocess.CompletedProcess:
+def _run(
+    page: Path, *mode: str, fragment: str = "", timeout: int = 120, window: tuple[int, int] = WINDOW
+) -> subprocess.CompletedProcess:
     profile = Path(tempfile.mkdtemp(prefix="bingewatch-chromium-"))
     try:
         return subprocess.run(
@@ -63,7 +65,7 @@ def _run(page: Path, *mode: str, fragment: str = "", timeout: int = 120) -> subp
                 # No network at all: every host resolves to nothing.
                 "--host-resolver-rules=MAP * ~NOTFOUND",
                 f"--user-data-dir={profile}",
-                f"--window-size={WINDOW[0]},{WINDOW[1]}",
+                f"--window-size={window[0]},{window[1]}",
                 *mode,
                 page.resolve().as_uri() + (f"#{fragment}" if fragment else ""),
             ],
@@ -76,20 +78,31 @@ def _run(page: Path, *mode: str, fragment: str = "", timeout: int = 120) -> subp
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def screenshot(page: Path, png: Path, fragment: str = "") -> Path:
-    """Render ``page`` (optionally scrolled to ``#fragment``) at 1280x2000 into ``png``."""
+def screenshot(
+    page: Path, png: Path, fragment: str = "", wait_ms: int = 0, window: tuple[int, int] = WINDOW
+) -> Path:
+    """Render ``page`` (optionally scrolled to ``#fragment``) at 1280x2000 (or ``window``) into
+    ``png`` (``wait_ms``: virtual time for the page's scripts, as in ``dump_dom``). Headless
+    Chromium paints only what the first viewport holds, so a long page is shot with a tall
+    window rather than scrolled to."""
     png.parent.mkdir(parents=True, exist_ok=True)
     png.unlink(missing_ok=True)
-    result = _run(page, f"--screenshot={png}", fragment=fragment)
+    extra = [f"--virtual-time-budget={wait_ms}"] if wait_ms else []
+    result = _run(page, *extra, f"--screenshot={png}", fragment=fragment, window=window)
     assert png.is_file() and png.stat().st_size > 0, (
         f"Chromium wrote no screenshot of {page} (exit {result.returncode}):\n{result.stderr[-2000:]}"
     )
     return png
 
 
-def dump_dom(page: Path) -> str:
-    """The DOM after Chromium loaded and laid out ``page`` (serialised HTML)."""
-    result = _run(page, "--dump-dom")
+def dump_dom(page: Path, fragment: str = "", wait_ms: int = 0) -> str:
+    """The DOM after Chromium loaded and laid out ``page`` (serialised HTML).
+
+    ``wait_ms`` lets the page's own scripts run first (virtual time: Chromium advances its
+    clock as soon as the page is idle, so this is an upper bound, not a sleep).
+    """
+    extra = [f"--virtual-time-budget={wait_ms}"] if wait_ms else []
+    result = _run(page, *extra, "--dump-dom", fragment=fragment)
     assert result.returncode == 0 and "<body" in result.stdout, (
         f"Chromium could not load {page} (exit {result.returncode}):\n{result.stderr[-2000:]}"
     )

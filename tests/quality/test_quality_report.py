@@ -76,9 +76,14 @@ def test_trend_charts_cover_recent_runs(settings):
             "raw_rows": rows, "quarantined_rows": 10, "blocking_failures": 0,
         })  # fmt: skip
     text = write_report(settings, RUN_DATE).read_text()
-    raw_chart = text[text.index("raw rows") : text.index("</svg>", text.index("raw rows"))]
-    assert raw_chart.count("<rect") == 3  # three earlier runs; this run has no raw record
-    assert "<title>2026-03-08: 1100</title>" in raw_chart
+    start = text.index('<figure class="chart" id="raw_rows"')
+    raw_chart = text[start : text.index("</figure>", start)]
+    # One point per earlier run (this run has no raw record), each with its value on hover.
+    assert raw_chart.count("<title>") == 3 and 'data-points="3"' in raw_chart
+    assert "<title>2026-03-08: raw rows 1,100</title>" in raw_chart
+    for label in ("Mar 07", "Mar 08", "Mar 09"):  # dates on the time axis
+        assert f">{label}</text>" in raw_chart, label
+    assert "<script" not in text  # inline SVG: no JavaScript, nothing to fetch
     index = (settings.reports_dir / "index.html").read_text()
     assert index.count("<tr class=") == 4
 
@@ -100,3 +105,50 @@ def test_a_rerun_does_not_inherit_the_previous_attempt(settings, warehouse):
         validate_raw_batch(settings, RUN_DATE)
     text = write_report(settings, RUN_DATE).read_text()
     assert "raw batch gate failed" in text and "PUBLISHED" not in text
+
+
+def test_dbt_build_timing_comes_from_this_nights_run_results_only(settings):
+    """run_results.json is dbt's latest command: the report takes it only if it is newer than
+    tonight's raw gate, and keeps it as runs/<D>/dbt_build.json."""
+    import json
+
+    from bingewatch.report import dbt_build_record
+    from bingewatch.transform import dbt_target_dir
+
+    raw = {"started_at": "2026-03-11T03:00:00+00:00"}
+    target = dbt_target_dir(settings)
+    target.mkdir(parents=True, exist_ok=True)
+
+    def results(generated_at: str) -> None:
+        (target / "run_results.json").write_text(json.dumps({
+            "metadata": {"generated_at": generated_at, "invocation_started_at": "2026-03-11T03:00:10Z"},
+            "elapsed_time": 30.5,
+            "results": [{"unique_id": f"model.bingewatch.m{i}", "status": "success", "execution_time": i}
+                        for i in range(7)] + [{"unique_id": "test.bingewatch.t", "status": "pass",
+                                               "execution_time": 99}],
+        }))  # fmt: skip
+
+    results("2026-03-10T03:01:00Z")  # yesterday's build
+    assert dbt_build_record(settings, RUN_DATE, raw) is None
+    assert dbt_build_record(settings, RUN_DATE, None) is None  # no raw gate tonight: no dbt either
+    results("2026-03-11T03:00:50Z")
+    record = dbt_build_record(settings, RUN_DATE, raw)
+    assert record["duration_s"] == 40.0 and record["elapsed_s"] == 30.5
+    slowest = [m["node"] for m in record["slowest_models"]]  # models only, slowest first
+    assert slowest == [f"model.bingewatch.m{i}" for i in (6, 5, 4, 3, 2)]
+    (target / "run_results.json").unlink()  # a later dbt command would replace it: the record stays
+    assert dbt_build_record(settings, RUN_DATE, raw) == record
+
+
+def test_the_ledger_hook_shows_the_high_water_mark_and_pending_files(settings):
+    from bingewatch.quality.gates import write_json
+
+    text = write_report(settings, RUN_DATE).read_text()
+    assert "No arrivals ledger record" in text
+    write_json(settings.run_dir(RUN_DATE) / "ledger.json", {
+        "high_water_received_date": "2026-03-09", "files_processed": 14,
+        "pending": {"2026-03-10": 2, "2026-03-08": 1},
+    })  # fmt: skip
+    text = write_report(settings, RUN_DATE).read_text()
+    assert "<td>2026-03-09</td>" in text and ">14<" in text
+    assert "<td>2026-03-08</td><td class='num'>1</td>" in text and ">3<" in text  # 3 pending in all

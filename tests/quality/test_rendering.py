@@ -54,8 +54,9 @@ def rendered_site(tmp_path_factory):
 
     from bingewatch.quality.gates import write_json
 
-    previous = os.environ.get("BINGEWATCH_DATA_DOCS")
+    previous = {name: os.environ.get(name) for name in ("BINGEWATCH_DATA_DOCS", "BINGEWATCH_DATA_DICTIONARY")}
     os.environ["BINGEWATCH_DATA_DOCS"] = "1"
+    os.environ["BINGEWATCH_DATA_DICTIONARY"] = "1"  # the published night builds it (real dbt)
     try:
         settings = Settings(tmp_path_factory.mktemp("rendered") / "data")
         for back, rows in [(3, 380), (2, 420), (1, 410)]:
@@ -64,7 +65,10 @@ def rendered_site(tmp_path_factory):
                 "received_date": day.isoformat(), "status": "published", "summary": "ok",
                 "raw_rows": rows, "quarantined_rows": 18 + back, "viewer_days_rows": 200 - 40 * back,
                 "viewer_days_recomputed": 80, "notable_viewers": 2, "validation_s": 2.5,
-                "blocking_failures": 0,
+                "blocking_failures": 0, "figures": {"raw_rows": rows, "duplicate_share": 0.03},
+                "bands": {"raw_rows": {"low": 300, "high": 500}},
+                "quarantine_share_by_reason": {"null_key": 0.015, "unknown_title": 0.005},
+                "step_seconds": {"dbt_build": 20 + back, "validate_marts": 2.0},
             })  # fmt: skip
         build_warehouse(settings.warehouse_path)
         write_raw_partition(settings)
@@ -93,10 +97,11 @@ def rendered_site(tmp_path_factory):
             validate_marts(settings, candidate, NEXT_DATE)
         failed_page = write_report(settings, NEXT_DATE)
     finally:
-        if previous is None:
-            os.environ.pop("BINGEWATCH_DATA_DOCS", None)
-        else:
-            os.environ["BINGEWATCH_DATA_DOCS"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return settings, published_page, failed_page
 
 
@@ -119,17 +124,34 @@ def test_published_report_renders_offline_with_its_numbers(rendered_site):
     for name in ("viewer_days.key_unique", "warehouse.sessions_reconcile_with_viewer_days",
                  "warehouse.viewer_days_volume_vs_recent_runs", "raw.event_type_known"):  # fmt: skip
         assert name in dom, name
-    assert dom.count("<svg") == 7 and "<title>2026-03-08: 420</title>" in dom
+    from bingewatch.report import CHARTS
 
-    png = screenshot(page, ARTIFACTS / "report-published.png")
+    assert dom.count('<figure class="chart"') == len(CHARTS) and dom.count("<svg") == len(CHARTS)
+    # Dates on the time axis, the value (and the anomaly band) of each run on hover.
+    raw_chart = dom[dom.index('id="raw_rows"') : dom.index("</figure>", dom.index('id="raw_rows"'))]
+    for label in ("Mar 07", "Mar 08", "Mar 09", "Mar 10"):
+        assert f">{label}</text>" in raw_chart, label
+    assert "<title>2026-03-08: raw rows 420 (band 300 to 500)</title>" in raw_chart
+    reasons = dom[dom.index('id="quarantine_by_reason"') :]
+    assert "null_key" in reasons[: reasons.index("</figure>")]  # one line per reason, in the legend
+    # The whole run on one page: the step timeline and links to the dictionary and Data Docs.
+    for step in ("apply_erasures", "validate_raw_batch", "dbt_build", "stage_candidate", "validate_marts",
+                 "publish"):  # fmt: skip
+        assert f"<code>{step}</code>" in dom, step
+    assert "href=\"data_dictionary.html\"" in dom
+    assert f"data_docs/validations/raw_playback_events/{RUN_DATE}_" in dom
+
+    # The whole page (steps, tables, anomalies, charts, checks) in one tall shot.
+    png = screenshot(page, ARTIFACTS / "report-published.png", window=(1280, 4800))
     facts = looks_styled(png)
     census = facts["census"]
-    assert facts["colours"] > 50 and facts["not_white"] > 0.08, facts["colours"]
+    assert facts["colours"] > 50 and facts["not_white"] > 0.05, facts["colours"]
     assert share(census, near("#e8f5ec")) > 0.002  # the green PUBLISHED banner
-    assert share(census, near("#0b63ce")) > 0.0005  # this run's bar in the trend charts
-    assert share(census, near("#9fb8d8")) > 0.0005  # the earlier runs' bars
-    assert share(census, near("#fff6e0")) > 0.001  # the WARN row (raw.event_type_known)
+    assert share(census, near("#0b63ce")) > 0.0003  # the step timeline's bars, this run's points
     assert share(census, near("#f4f6f8", 3)) > 0.005  # table headers
+    assert share(census, near("#fff6e0")) > 0.0005  # the WARN row (raw.event_type_known)
+    assert share(census, near("#c9daf0", 4)) > 0.0003  # the anomaly band behind the raw rows
+    assert share(census, near("#9fb8d8", 12)) > 0.00005  # the earlier runs' lines and points
 
 
 def test_failed_report_names_the_reconciliation(rendered_site):
@@ -160,7 +182,8 @@ def test_data_docs_index_renders_offline(rendered_site):
     index = docs / "index.html"
     dom = dump_dom(index)
     # The list of validations is a static table (GX builds it with bootstrap-table JS).
-    suites = {name for names in CHECKPOINTS.values() for name in names}
+    # The anomaly suites run only with enough history (none here).
+    suites = {name for checkpoint in ("raw_batch", "marts") for name in CHECKPOINTS[checkpoint]}
     table = dom[dom.index("ge-index-page-validation-results-table") :]
     for suite in suites:
         assert f">{suite}</a>" in table, suite
@@ -203,6 +226,75 @@ def test_data_docs_failed_validation_page_renders_offline(rendered_site):
     png = screenshot(viewer_days, ARTIFACTS / "data_docs-raw-validation.png")
     census = looks_styled(png)["census"]
     assert share(census, near("#28a745")) > 0.0002 and share(census, near("#e9ecef", 3)) > 0.002
+
+
+def test_a_warning_only_night_shows_no_failure_mark_in_data_docs(rendered_site):
+    """The published night failed only warning-severity expectations (raw.event_type_known):
+    Data Docs draw them amber ("Warnings only"), never with the red failure mark."""
+    settings, _, _ = rendered_site
+    docs = settings.reports_dir / "data_docs"
+    night = list((docs / "validations" / "raw_playback_events").glob(f"{RUN_DATE}_*/*/*.html"))
+    assert len(night) == 1, night  # named run: <arrival date>_<run id>, not __none__
+    assert not list(docs.rglob("__none__"))
+    dom = re.sub(r"<style.*?</style>", "", dump_dom(night[0]), flags=re.S)  # the icon CSS names both
+    assert "Warnings only" in dom and 'class="fas fa-exclamation-triangle text-warning"' in dom
+    assert "fa-times" not in dom and dom.count("Failed") == dom.count("Failed Only")  # the toggle's label
+    png = screenshot(night[0], ARTIFACTS / "data_docs-warning-only-validation.png")
+    census = looks_styled(png)["census"]
+    assert share(census, near("#ffc107", 12)) > 0.00005  # the amber warning icons
+    # (GX's red "8 unexpected values found" sentence stays: it is a count, not a status mark.)
+    assert share(census, near("#28a745")) > 0.0002  # the passed expectations stay green
+
+    index = dump_dom(docs / "index.html")
+    rows = re.findall(r"<tr>(.*?)</tr>", index[index.index("ge-index-page-validation-results-table") :], re.S)
+    tonight = [row for row in rows if f"{RUN_DATE}_" in row]
+    assert len(tonight) == len(CHECKPOINTS["raw_batch"]) + len(CHECKPOINTS["marts"])
+    assert not any("fa-times" in row for row in tonight)  # warnings only, or passed
+    assert any("fa-exclamation-triangle" in row and "raw_playback_events<" in row for row in tonight)
+    failed_night = [row for row in rows if f"{NEXT_DATE}_" in row]
+    assert any("fa-times" in row for row in failed_night)  # a critical failure stays red
+
+
+def test_the_data_dictionary_lists_every_published_column_with_its_description(rendered_site):
+    """dbt's static docs of the published schema, offline: each published table's page shows
+    every column with the description from the dbt YAML."""
+    import duckdb
+    import yaml
+
+    from bingewatch.data_dictionary import remote_references
+    from bingewatch.settings import DBT_PROJECT_DIR
+
+    settings, _, _ = rendered_site
+    page = settings.reports_dir / "data_dictionary.html"
+    assert page.is_file() and not remote_references(page.read_text())
+    assert "data_dictionary.html" in (settings.reports_dir / "index.html").read_text()
+    marts = DBT_PROJECT_DIR / "models" / "marts"
+    models = yaml.safe_load((marts / "_marts__models.yml").read_text())["models"]
+    sources = yaml.safe_load((marts / "_published__sources.yml").read_text())["sources"][0]["tables"]
+    described = {
+        node["name"]: {column["name"]: column.get("description") for column in node.get("columns", [])}
+        for node in models + sources
+    }
+    fragments = {node["name"]: f"!/model/model.bingewatch.{node['name']}" for node in models}
+    fragments.update({node["name"]: f"!/source/source.bingewatch.published.{node['name']}" for node in sources})
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        published = con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'main'"
+        ).fetchall()
+    tables = sorted({table for table, _ in published})
+    assert set(tables) == set(described)
+    for table in tables:
+        dom = dump_dom(page, fragment=fragments[table], wait_ms=8000)
+        rendered = re.sub(r"<script.*?</script>", "", dom, flags=re.S)  # the page inlines its JSON
+        for column in (c for t, c in published if t == table):
+            description = described[table].get(column)
+            assert description, f"{table}.{column} has no description in the dbt YAML"
+            assert f'ng-binding">{column}</span>' in rendered, (table, column)
+            assert description.strip() in rendered, (table, column, description)
+    png = screenshot(
+        page, ARTIFACTS / "data_dictionary-viewer_days.png", "!/model/model.bingewatch.viewer_days", 8000
+    )
+    assert looks_styled(png)["colours"] > 50  # dbt's styles are inline: a styled page offline
 
 
 def test_missing_chromium_fails_with_a_clear_message(monkeypatch, tmp_path):
