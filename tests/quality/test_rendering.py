@@ -276,7 +276,9 @@ def test_the_data_dictionary_lists_every_published_column_with_its_description(r
         for node in models + sources
     }
     fragments = {node["name"]: f"!/model/model.bingewatch.{node['name']}" for node in models}
-    fragments.update({node["name"]: f"!/source/source.bingewatch.published.{node['name']}" for node in sources})
+    fragments.update(
+        {node["name"]: f"!/source/source.bingewatch.published.{node['name']}" for node in sources}
+    )
     with duckdb.connect(str(settings.published_path), read_only=True) as con:
         published = con.execute(
             "select table_name, column_name from information_schema.columns where table_schema = 'main'"
