@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def format_summary(summary: dict) -> str:
     """Lines a person reads after an import: what was read, written, skipped, and what next."""
@@ -40,8 +42,17 @@ def format_summary(summary: dict) -> str:
         lines.append(f"Replaced an earlier import: {len(summary['files_removed'])} old file(s) removed")
     for note, count in summary["notes"].items():
         lines.append(f"Note: {note} ({count})")
-    if dates:
+    replaced = sorted(
+        match.group(1)
+        for path in summary["files_removed"]
+        if (match := re.search(r"received_date=(\d{4}-\d{2}-\d{2})", path))
+    )
+    if replaced:
+        # Files a run may already have processed changed: re-ingest them on purpose.
         lines.append(
-            f"Next: bingewatch --data-dir {summary['data_dir']} run --start {dates[0]} --end {dates[-1]}"
+            f"Next: bingewatch --data-dir {summary['data_dir']} reprocess --from {replaced[0]}, then run"
         )
+    if dates:
+        # However many dates the export spans, one run publishes it (the ledger's catch-up).
+        lines.append(f"Next: bingewatch --data-dir {summary['data_dir']} run")
     return "\n".join(lines)

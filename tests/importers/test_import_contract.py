@@ -185,4 +185,4 @@ def test_the_summary_reports_everything_and_reads_well(tmp_path, data_dir):
     text = format_summary(summary)
     assert "Rows read: 2; sessions written: 2;" in text
     assert "Arrival dates: 2021-12-28 .. 2021-12-30 (3 day(s), 3 with viewing)" in text
-    assert f"Next: bingewatch --data-dir {data_dir} run --start 2021-12-28 --end 2021-12-30" in text
+    assert f"Next: bingewatch --data-dir {data_dir} run" in text.splitlines()

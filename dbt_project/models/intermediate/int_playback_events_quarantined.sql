@@ -46,7 +46,8 @@ stored_on_batch_dates as (
     select * from {{ this }}
     where received_date between {{ run_start_date() }} and {{ run_end_date() }}
         and received_date in (select received_date from run_files where is_in_batch)
-        and not {{ in_batch_files('source_file') }}
+        -- Files the ledger still holds (a file taken out by reprocess and gone leaves with it).
+        and source_file in (select path from run_files where not is_in_batch)
     {% else %}
     select * from batch_quarantined where false
     {% endif %}

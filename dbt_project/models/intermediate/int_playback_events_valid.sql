@@ -216,7 +216,8 @@ stored_kept_on_rewritten_dates as (
     where existing.received_date
         between {{ run_start_date() }} and {{ affected_end_date() }}
         and existing.received_date in (select received_date from rewritten_dates)
-        and not {{ in_batch_files('existing.source_file') }}
+        -- Files the ledger still holds (a file taken out by reprocess and gone leaves with it).
+        and existing.source_file in (select path from run_files where not is_in_batch)
     {% else %}
     select * from batch_flagged where false
     {% endif %}
