@@ -284,30 +284,44 @@ def _steps_table(steps: list[dict[str, Any]], dbt: dict | None) -> str:
 
 
 def _ledger_section(run_dir: Path) -> str:
-    """Hook for the raw-file ledger (another issue builds it): renders ``runs/<D>/ledger.json``
-    when it exists, {"high_water_received_date", "files_processed", "pending": {date: count}}."""
-    ledger = read_json(run_dir / LEDGER_RECORD)
-    if ledger is None:
+    """What the run processed and what is still pending, per arrival date: the batch the ledger
+    planned (``runs/<D>/ledger.json``) and the high-water mark the audit saw (``marts.json``, else
+    ``stage.json``; bingewatch.ledger)."""
+    plan = read_json(run_dir / LEDGER_RECORD)
+    if plan is None:
         return (
             "<h2>Arrivals</h2><p class='muted'>No arrivals ledger record for this run "
             f"(<code>{LEDGER_RECORD}</code>).</p>"
         )
-    pending = ledger.get("pending") or {}
+    mark = (read_json(run_dir / "marts.json") or {}).get("high_water_mark") or (
+        read_json(run_dir / "stage.json") or {}
+    ).get("high_water_mark") or {}
+    processed = plan.get("pending_by_date") or {}
+    pending = mark.get("pending_by_date") or {}
     rows = "".join(
-        f"<tr><td>{_e(day)}</td><td class='num'>{_e(count)}</td></tr>"
-        for day, count in sorted(pending.items())
+        f"<tr><td>{_e(day)}</td><td class='num'>{_e(processed.get(day, 0))}</td>"
+        f"<td class='num'>{_e(pending.get(day, 0))}</td></tr>"
+        for day in sorted(set(processed) | set(pending))
     )
+    passed_over = "".join(f"<li>{_e(note)}</li>" for note in plan.get("passed_over") or [])
     return (
         "<h2>Arrivals</h2><table class='narrow'>"
+        f"<tr><th>new raw files built by this run</th><td class='num'>{_e(plan.get('files', 0))}</td></tr>"
         "<tr><th>high-water mark (arrival date)</th>"
-        f"<td>{_e(ledger.get('high_water_received_date'))}</td></tr>"
-        f"<tr><th>files processed</th><td class='num'>{_e(ledger.get('files_processed'))}</td></tr>"
-        f"<tr><th>files pending</th><td class='num'>{sum(int(v) for v in pending.values())}</td></tr>"
+        f"<td>{_e(mark.get('high_water_received_date', '—'))}</td></tr>"
+        f"<tr><th>files processed in all</th><td class='num'>{_e(mark.get('files_processed', '—'))}</td></tr>"
+        f"<tr><th>files pending</th><td class='num'>{_e(mark.get('files_pending', '—'))}</td></tr>"
         "</table>"
         + (
-            f"<table class='narrow'><tr><th>pending arrival date</th><th>files</th></tr>{rows}</table>"
+            "<table class='narrow'><tr><th>arrival date</th><th>files built</th><th>files pending</th>"
+            f"</tr>{rows}</table>"
             if rows
-            else "<p>No file pending.</p>"
+            else "<p>No new raw file: nothing was built.</p>"
+        )
+        + (
+            f"<p>Passed over under <code>raw/playback_events/</code>:</p><ul>{passed_over}</ul>"
+            if passed_over
+            else ""
         )
     )
 

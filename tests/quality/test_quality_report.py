@@ -10,6 +10,7 @@ from quality_fixtures import RUN_DATE, write_raw_partition
 from bingewatch.ledger import commit_batch, plan_batch
 from bingewatch.publish import publish, stage_candidate
 from bingewatch.quality import validate_marts, validate_raw_batch
+from bingewatch.records import write_json
 from bingewatch.report import write_report
 
 REMOTE_URL = re.compile(r"url\(\s*['\"]?https?://", re.IGNORECASE)
@@ -140,15 +141,25 @@ def test_dbt_build_timing_comes_from_this_nights_run_results_only(settings):
     assert dbt_build_record(settings, RUN_DATE, raw) == record
 
 
-def test_the_ledger_hook_shows_the_high_water_mark_and_pending_files(settings):
-    from bingewatch.quality.gates import write_json
+def test_the_report_shows_files_built_and_pending_per_arrival_date(settings):
+    """The run's batch (the ledger's plan) and what the audit still found pending."""
+    from bingewatch.ledger import commit_batch, plan_batch
+    from bingewatch.quality.gates import _completeness_check
 
     text = write_report(settings, RUN_DATE).read_text()
     assert "No arrivals ledger record" in text
-    write_json(settings.run_dir(RUN_DATE) / "ledger.json", {
-        "high_water_received_date": "2026-03-09", "files_processed": 14,
-        "pending": {"2026-03-10": 2, "2026-03-08": 1},
-    })  # fmt: skip
+    write_raw_partition(settings, received_date=RUN_DATE - timedelta(days=3), files=1)
+    write_raw_partition(settings)  # plans both dates: 3 files
+    commit_batch(settings)
+    write_raw_partition(settings, received_date=RUN_DATE - timedelta(days=1), files=1)  # lands late
+    plan = plan_batch(settings, RUN_DATE, "run-2")  # what a rerun would plan: the late file
+    extra = {}
+    _completeness_check(settings, RUN_DATE, extra)
+    write_json(settings.run_dir(RUN_DATE) / "marts.json", {"high_water_mark": extra["high_water_mark"]})
+    write_json(settings.run_dir(RUN_DATE) / "ledger.json", {**plan, "pending_by_date": {
+        (RUN_DATE - timedelta(days=3)).isoformat(): 1, RUN_DATE.isoformat(): 2}})  # fmt: skip
     text = write_report(settings, RUN_DATE).read_text()
-    assert "<td>2026-03-09</td>" in text and ">14<" in text
-    assert "<td>2026-03-08</td><td class='num'>1</td>" in text and ">3<" in text  # 3 pending in all
+    assert f"<td>{RUN_DATE}</td>" in text  # the high-water mark
+    day = RUN_DATE - timedelta(days=1)
+    assert f"<tr><td>{day}</td><td class='num'>0</td><td class='num'>1</td></tr>" in text
+    assert f"<tr><td>{RUN_DATE}</td><td class='num'>2</td><td class='num'>0</td></tr>" in text
