@@ -14,22 +14,7 @@ valid as (
 deduplicated as (
 
     select
-        event_id,
-        account_id,
-        profile_id,
-        playback_session_id,
-        title_id,
-        event_type,
-        device_type,
-        country_code,
-        app_version,
-        media_offset_ms,
-        source_file,
-        source_row_number,
-        is_autoplay,
-        received_date,
-        event_at,
-        received_at
+        {{ valid_event_columns() }}
 
     from valid
     where not is_duplicate

@@ -25,22 +25,7 @@ classified as (
 batch_valid as (
 
     select
-        event_id,
-        account_id,
-        profile_id,
-        playback_session_id,
-        title_id,
-        event_type,
-        device_type,
-        country_code,
-        app_version,
-        media_offset_ms,
-        source_file,
-        source_row_number,
-        is_autoplay,
-        received_date,
-        event_at,
-        received_at
+        {{ valid_event_columns() }}
 
     from classified
     where quarantine_reason is null
@@ -53,22 +38,7 @@ stored as (
     -- after a crash, or reprocess) replaces its own stored rows.
     {% if is_incremental() %}
     select
-        event_id,
-        account_id,
-        profile_id,
-        playback_session_id,
-        title_id,
-        event_type,
-        device_type,
-        country_code,
-        app_version,
-        media_offset_ms,
-        source_file,
-        source_row_number,
-        is_autoplay,
-        received_date,
-        event_at,
-        received_at,
+        {{ valid_event_columns() }},
         is_duplicate
 
     from {{ this }}
@@ -95,22 +65,7 @@ copies as (
     select *, true as is_in_batch from batch_valid
     union all
     select
-        event_id,
-        account_id,
-        profile_id,
-        playback_session_id,
-        title_id,
-        event_type,
-        device_type,
-        country_code,
-        app_version,
-        media_offset_ms,
-        source_file,
-        source_row_number,
-        is_autoplay,
-        received_date,
-        event_at,
-        received_at,
+        {{ valid_event_columns() }},
         false as is_in_batch
     from stored_copies
 
@@ -191,22 +146,7 @@ stored_kept_on_rewritten_dates as (
     -- The rest of each rewritten arrival date, so the date is replaced whole.
     {% if is_incremental() %}
     select
-        existing.event_id,
-        existing.account_id,
-        existing.profile_id,
-        existing.playback_session_id,
-        existing.title_id,
-        existing.event_type,
-        existing.device_type,
-        existing.country_code,
-        existing.app_version,
-        existing.media_offset_ms,
-        existing.source_file,
-        existing.source_row_number,
-        existing.is_autoplay,
-        existing.received_date,
-        existing.event_at,
-        existing.received_at,
+        {{ valid_event_columns('existing') }},
         existing.is_duplicate or newly_duplicated.source_file is not null as is_duplicate
 
     from {{ this }} as existing
