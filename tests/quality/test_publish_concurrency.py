@@ -27,6 +27,8 @@ READER = textwrap.dedent("""
                 b = con.execute("select min(version), max(version) from run_accounting").fetchone()
             if not (a[0] == a[1] == b[0] == b[1]) or a[2] != 1000 * a[0]:
                 errors.append(f"mixed snapshot: {a} {b}")
+            if a[0] not in seen:  # tell the test which publication this reader has seen
+                open(f"{out}.seen-{a[0]}", "w").close()
             seen.add(a[0])
         except Exception as error:
             errors.append(repr(error))
@@ -46,6 +48,14 @@ def _version_file(path, version: int) -> None:
         con.execute(f"create table run_accounting as select {version} as version")
 
 
+def _wait_for(sentinel, reader, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not sentinel.exists():
+        assert reader.poll() is None, "the reader ended early"
+        assert time.monotonic() < deadline, f"the reader never saw {sentinel.name}"
+        time.sleep(0.01)
+
+
 def test_reader_never_blocked_nor_mixed(settings, tmp_path):
     _version_file(tmp_path / "candidate-v1.duckdb", 1)
     publish(settings, tmp_path / "candidate-v1.duckdb", require_audit=False)
@@ -54,19 +64,20 @@ def test_reader_never_blocked_nor_mixed(settings, tmp_path):
         [sys.executable, "-c", READER, str(settings.published_path), str(stop), str(out)]
     )
     try:
-        time.sleep(1.0)
+        # Each publication only once the reader has read the one before: no sleeping and hoping.
         for version in range(2, 7):
+            _wait_for(out.with_name(f"{out.name}.seen-{version - 1}"), reader)
             candidate = tmp_path / f"candidate-v{version}.duckdb"
             _version_file(candidate, version)
             publish(settings, candidate, require_audit=False)
-            time.sleep(0.3)
+        _wait_for(out.with_name(f"{out.name}.seen-6"), reader)
     finally:
         stop.touch()
         reader.wait(timeout=60)
     result = json.loads(out.read_text())
     assert result["errors"] == []
-    assert result["reads"] > 10
-    assert len(result["seen"]) >= 3, result  # it really read across publications
+    assert result["reads"] >= 6
+    assert result["seen"] == [1, 2, 3, 4, 5, 6], result  # it really read across publications
     assert result["slowest_s"] < 2.0  # never blocked behind the publisher
     assert not list(settings.published_dir.glob(".*incoming*"))
 
