@@ -41,7 +41,7 @@ def test_an_epoch_row_with_a_duration_is_skipped_and_the_arrival_range_is_the_re
     assert not is_placeholder(datetime(2007, 1, 1)) and is_placeholder(datetime(2006, 12, 31, 23, 59, 59))
     text = format_summary(summary)
     assert "placeholder_start_time 2" in text
-    assert "run --start 2021-12-28 --end 2021-12-30" in text
+    assert "Arrival dates: 2021-12-28 .. 2021-12-30" in text and "1970" not in text
 
 
 def test_playback_traces_and_history_rows_at_the_epoch_are_skipped(tmp_path, data_dir):
