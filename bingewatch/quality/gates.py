@@ -189,7 +189,7 @@ def _run_gx(
     from bingewatch.quality.runner import run_checkpoint
 
     if received_date is None:  # the gates name GX runs by arrival date (Data Docs list them so)
-        received_date = parameters.get("run_dates", [None])[0] or parameters.get("partition_starts_at")
+        received_date = (parameters.get("run_dates") or [None])[0] or parameters.get("partition_starts_at")
     try:
         return run_checkpoint(
             settings,
@@ -418,6 +418,7 @@ def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any
         {"bingewatch_raw_batch_url": duckdb_url(batch_path)},
         parameters,
         timings,
+        received_date=received_date,
     )
     checks.extend(gx_checks)
     extra["data_docs"] = docs
@@ -613,6 +614,7 @@ def validate_marts(settings: Settings, candidate_path: Path, received_date: date
         },
         parameters,
         timings,
+        received_date=received_date,
     )
     checks.extend(gx_checks)
     extra["data_docs"] = docs
