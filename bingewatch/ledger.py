@@ -338,6 +338,16 @@ def record_rewrite(settings: Settings, path: Path) -> None:
         )
 
 
+def ledger_digest(ledger: dict[str, dict]) -> str:
+    """One fingerprint of what the warehouse has processed: every file's path and content
+    fingerprint. It changes when a file is added, rebuilt with new content, or rewritten by
+    an erasure, and only then."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(ledger):
+        digest.update(f"{path}\t{ledger[path]['fingerprint']}\n".encode())
+    return digest.hexdigest()
+
+
 def high_water_mark(settings: Settings, up_to: date) -> dict:
     """What a publication made at logical date up_to contains: the latest arrival date processed,
     the files processed, and the files with arrival date <= up_to still pending, by date."""
@@ -349,6 +359,7 @@ def high_water_mark(settings: Settings, up_to: date) -> dict:
         "files_processed": len(ledger),
         "files_pending": len(pending),
         "pending_by_date": pending_by_date(pending),
+        "ledger_digest": ledger_digest(ledger),
     }
 
 

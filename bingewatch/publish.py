@@ -48,24 +48,25 @@ def candidate_path(settings: Settings, received_date: date) -> Path:
 
 
 def publication_is_current(settings: Settings) -> bool:
-    """True when the published snapshot already holds everything: every raw file the ledger
-    processed, nothing pending up to its high-water mark, and every erasure done so far. A run
-    with nothing new then leaves it as it is instead of publishing the same tables again."""
+    """True when the published snapshot already holds everything: the raw files the ledger
+    holds, with the same contents (its digest), nothing pending up to its high-water mark, and
+    every erasure done so far. A run with nothing new then leaves it as it is instead of
+    publishing the same tables again."""
     import duckdb
 
     from bingewatch.erasure import erasures_done
-    from bingewatch.ledger import processed_files
+    from bingewatch.ledger import ledger_digest, processed_files
 
     if not settings.published_path.is_file():
         return False
     try:
         with duckdb.connect(str(settings.published_path), read_only=True) as con:
             row = con.execute(
-                f"select files_processed, files_pending, erasure_requests from {PUBLICATION_TABLE}"
+                f"select ledger_digest, files_pending, erasure_requests from {PUBLICATION_TABLE}"
             ).fetchone()
     except duckdb.Error:
         return False
-    return row == (len(processed_files(settings)), 0, erasures_done(settings))
+    return row == (ledger_digest(processed_files(settings)), 0, erasures_done(settings))
 
 
 def stage_candidate(settings: Settings, received_date: date) -> Path:
@@ -114,16 +115,17 @@ def _stage_candidate(settings: Settings, received_date: date) -> Path:
             con.execute(
                 f"create table main.{PUBLICATION_TABLE} (logical_date date, "
                 "high_water_received_date date, files_processed bigint, files_pending bigint, "
-                "erasure_requests bigint)"
+                "erasure_requests bigint, ledger_digest varchar)"
             )
             con.execute(
-                f"insert into main.{PUBLICATION_TABLE} values (?, ?, ?, ?, ?)",
+                f"insert into main.{PUBLICATION_TABLE} values (?, ?, ?, ?, ?, ?)",
                 [
                     received_date,
                     mark["high_water_received_date"],
                     mark["files_processed"],
                     mark["files_pending"],
                     erasures_done(settings),
+                    mark["ledger_digest"],
                 ],
             )
             con.execute("checkpoint")

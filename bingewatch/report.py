@@ -37,12 +37,18 @@ def _short(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _outcome(records: dict[str, dict | None]) -> tuple[str, str]:
-    """(status, sentence) for the run: published, or the furthest step reached and why not."""
+def _outcome(records: dict[str, dict | None], current: bool = False) -> tuple[str, str]:
+    """(status, sentence) for the run: published, unchanged (nothing new and the publication
+    already current), or the furthest step reached and why not."""
     raw, stage, marts, publish = (records[k] for k in ("raw", "stage", "marts", "publish"))
     kept = " Nothing published; the previous publication stays."
     if publish:
         return "published", f"Published {publish.get('published_at', '')}."
+    if current and stage is None and raw is not None and raw.get("success"):
+        return "unchanged", (
+            "Nothing new to publish: the published snapshot already holds every processed raw "
+            "file and every erasure."
+        )
     if marts is not None:
         if not marts.get("success"):
             failed = ", ".join(marts.get("blocking_failures") or [])
@@ -540,7 +546,9 @@ def write_report(settings: Settings, received_date: date) -> Path:
         "publish": read_json(run_dir / "publish.json"),
     }
     records["dbt"] = dbt_build_record(settings, received_date, records["raw"])
-    status, sentence = _outcome(records)
+    from bingewatch.publish import publication_is_current
+
+    status, sentence = _outcome(records, publication_is_current(settings))
     candidate = settings.audit_dir / f"candidate-{received_date.isoformat()}.duckdb"
     source = candidate if candidate.is_file() else (settings.published_path if records["publish"] else None)
     numbers = _query_file(source, received_date)

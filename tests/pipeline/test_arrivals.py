@@ -141,7 +141,7 @@ def test_accounting_equals_the_generator_manifest(catch_up):
             counts["duplicates"] - gone["duplicates"],
             counts["quarantined_total"] - gone["quarantined_total"],
         ), day
-    assert [str(value) for value in mark] == ["2026-03-05", "2026-03-05", "5", "0"]
+    assert [str(value) for value in mark[:5]] == ["2026-03-05", "2026-03-05", "5", "0", "1"]
 
 
 def test_skipped_date_late_file_and_a_later_date_first_equal_an_in_order_run(raw, in_order, tmp_path, cli):
