@@ -118,6 +118,17 @@ def test_a_catch_up_in_one_run_equals_nightly_runs(in_order, catch_up):
     assert_same_snapshot(published(in_order), published(data_dir))
 
 
+def test_published_tables_keep_the_contract_s_columns_and_types(catch_up):
+    from bingewatch.quality.suites import MART_DDL
+
+    with duckdb.connect(str(published(catch_up[0])), read_only=True) as con:
+        for table, ddl in MART_DDL.items():
+            columns = ", ".join(
+                f"{name} {type_.lower()}" for name, type_, *_ in con.execute(f"describe {table}").fetchall()
+            )
+            assert columns == ddl, table
+
+
 def test_accounting_equals_the_generator_manifest(catch_up):
     data_dir, _ = catch_up
     manifest = json.loads((data_dir / "raw" / "_generator" / "manifest.json").read_text())
@@ -218,9 +229,12 @@ def test_sigkill_between_the_models_and_the_ledger_commit_then_a_rerun_processes
     _wait_for(tmp_path / "pause" / "before_ledger_commit.reached", proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)
-    assert not (data_dir / "warehouse" / "ledger.duckdb").exists() or not duckdb.connect(
-        str(data_dir / "warehouse" / "ledger.duckdb"), read_only=True
-    ).execute("select count(*) from raw_files").fetchone()[0]
+    assert (
+        not (data_dir / "warehouse" / "ledger.duckdb").exists()
+        or not duckdb.connect(str(data_dir / "warehouse" / "ledger.duckdb"), read_only=True)
+        .execute("select count(*) from raw_files")
+        .fetchone()[0]
+    )
 
     cli("run", data_dir=data_dir)
     with duckdb.connect(str(data_dir / "warehouse" / "ledger.duckdb"), read_only=True) as con:

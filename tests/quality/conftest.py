@@ -8,10 +8,15 @@ import pytest
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
-# Data Docs cost ~0.5 s per gate; only the report tests build them (they opt back in).
-os.environ["BINGEWATCH_DATA_DOCS"] = "0"
-# The data dictionary costs a dbt start-up; only the rendering tests build it.
-os.environ["BINGEWATCH_DATA_DICTIONARY"] = "0"
+
+
+@pytest.fixture(autouse=True)
+def _no_docs_unless_asked(monkeypatch):
+    """Data Docs cost ~0.5 s per gate and the data dictionary a dbt start-up: the gate tests
+    here go without them (the rendering tests build both). Per test, so the session's other
+    runs (the shared tiny run of the pipeline tests) keep the defaults."""
+    monkeypatch.setenv("BINGEWATCH_DATA_DOCS", "0")
+    monkeypatch.setenv("BINGEWATCH_DATA_DICTIONARY", "0")
 
 
 @pytest.fixture

@@ -142,7 +142,7 @@ def test_published_report_renders_offline_with_its_numbers(rendered_site):
     assert f"data_docs/validations/raw_playback_events/{RUN_DATE}_" in dom
 
     # The whole page (steps, tables, anomalies, charts, checks) in one tall shot.
-    png = screenshot(page, ARTIFACTS / "report-published.png", window=(1280, 4800))
+    png = screenshot(page, ARTIFACTS / "report-published.png", window=(1280, 6400))
     facts = looks_styled(png)
     census = facts["census"]
     assert facts["colours"] > 50 and facts["not_white"] > 0.05, facts["colours"]

@@ -33,7 +33,7 @@ raw_counts as (
 
     select
         received_date,
-        sum(coalesce(raw_rows, 0)) as raw_rows
+        cast(sum(coalesce(raw_rows, 0)) as bigint) as raw_rows
 
     from run_files
     group by 1
