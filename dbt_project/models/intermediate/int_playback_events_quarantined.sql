@@ -1,5 +1,11 @@
 {{ config(unique_key='received_date') }}
 
+{%- set quarantined_columns = [
+    'event_id', 'account_id', 'profile_id', 'playback_session_id', 'title_id', 'event_type',
+    'quarantine_reason', 'source_file', 'media_offset_ms', 'source_row_number', 'received_date',
+    'event_at', 'received_at',
+] %}
+
 -- Every rejected raw row with its reason (identifiers kept for debugging: internal only).
 -- The run rewrites its batch's arrival dates whole: the batch's rows, and the rows of the
 -- date's other files, kept as they were.
@@ -21,19 +27,7 @@ run_files as (
 batch_quarantined as (
 
     select
-        event_id,
-        account_id,
-        profile_id,
-        playback_session_id,
-        title_id,
-        event_type,
-        quarantine_reason,
-        source_file,
-        media_offset_ms,
-        source_row_number,
-        received_date,
-        event_at,
-        received_at
+        {{ quarantined_columns | join(',\n        ') }}
 
     from classified
     where quarantine_reason is not null
@@ -43,7 +37,11 @@ batch_quarantined as (
 stored_on_batch_dates as (
 
     {% if is_incremental() %}
-    select * from {{ this }}
+    -- Columns by name: Spark keeps a partition column last.
+    select
+        {{ quarantined_columns | join(',\n        ') }}
+
+    from {{ this }}
     where received_date between {{ run_start_date() }} and {{ run_end_date() }}
         and received_date in (select received_date from run_files where is_in_batch)
         -- Files the ledger still holds (a file taken out by reprocess and gone leaves with it).
