@@ -40,6 +40,7 @@ $(UV):
 # each process then recompiles what it imports (GX's import took 17 s instead of 8 s).
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	$(BIN)/python -m compileall -q bingewatch dags
 	@touch $@
 
 install: $(VENV)/.installed
@@ -60,8 +61,11 @@ run: install
 	BINGEWATCH_ALLOW_DEV_KEY=1 $(BIN)/bingewatch generate --if-empty --scale $(SCALE)
 	BINGEWATCH_ALLOW_DEV_KEY=1 $(BIN)/bingewatch run
 
+# Two workers (this machine has 2 cores; most of a test's time is one single-threaded process:
+# Airflow, dbt, GX); a module's expensive shared fixture stays on one worker (xdist_group marks).
+TEST_WORKERS ?= 2
 test: install spark-install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check bingewatch dags tests

@@ -37,7 +37,6 @@ def configure_airflow_environment(settings: Settings) -> Path:
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
-        "PYTHONPYCACHEPREFIX": str(settings.data_dir / ".pycache"),
         "DO_NOT_TRACK": "1",
         "SCARF_ANALYTICS": "false",
         "GX_ANALYTICS_ENABLED": "false",

@@ -208,7 +208,6 @@ class AirflowStack:
             # Pick up new runs and DAG files quickly: tests wait on them.
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
-            "PYTHONPYCACHEPREFIX": str(Path(tempfile.gettempdir()) / "bingewatch-pycache"),
             "DO_NOT_TRACK": "1",
             "SCARF_ANALYTICS": "false",
             "GX_ANALYTICS_ENABLED": "false",
