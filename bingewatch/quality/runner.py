@@ -7,10 +7,13 @@ committed files never change at run time.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import os
 import re
 import shutil
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,11 +28,36 @@ _QUIET_LOGGERS = ["great_expectations", "great_expectations.expectations.metrics
 
 
 def quiet_gx() -> None:
-    """Telemetry off and GX's chatty loggers down to errors (before GX is imported)."""
+    """Telemetry off, GX's chatty loggers down to errors, its unused imports deferred (before GX
+    is imported)."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
+    defer_import("scipy.stats")
+
+
+def defer_import(name: str) -> None:
+    """Register ``name`` as a module that loads on first attribute access (importlib's LazyLoader).
+
+    GX imports ``scipy.stats`` at import time for three expectations (KL divergence, two KS
+    tests) that our suites never use; loading it is over a quarter of GX's import (about 1.5 s
+    of 5 s on 2 cores). Deferred, it loads only if one of those expectations runs.
+    """
+    if name in sys.modules:
+        return
+    parent, _, child = name.rpartition(".")
+    if parent:
+        importlib.import_module(parent)
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        return
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    if parent:
+        setattr(sys.modules[parent], child, module)
 
 
 def runtime_environment(settings: Settings | None, **urls: str) -> dict[str, str]:
