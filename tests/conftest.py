@@ -31,6 +31,9 @@ os.environ.update(
         "GX_ANALYTICS_ENABLED": "false",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "BINGEWATCH_PSEUDONYM_KEY": "bingewatch-test-key",
+        # The data dictionary (a full `dbt docs generate`, ~7 s on a fresh data directory) is
+        # built by the shared tiny run and the rendering tests, which check it; other runs skip it.
+        "BINGEWATCH_DATA_DICTIONARY": "0",
     }
 )
 os.environ.pop("BINGEWATCH_DATA_DIR", None)
@@ -73,7 +76,10 @@ def tiny_run(tmp_path_factory) -> dict:
     """Generate tiny data (3 arrival dates) and run the nightly DAG for each through Airflow."""
     data_dir = tmp_path_factory.mktemp("tiny-run")
     bingewatch("generate", "--scale", "tiny", "--days", "3", "--start", TINY_DATES[0], data_dir=data_dir)
-    run = bingewatch("run", "--start", TINY_DATES[0], "--end", TINY_DATES[1], data_dir=data_dir)
+    run = bingewatch(
+        "run", "--start", TINY_DATES[0], "--end", TINY_DATES[1], data_dir=data_dir,
+        env={"BINGEWATCH_DATA_DICTIONARY": "1"},
+    )
     generator_dir = data_dir / "raw" / "_generator"
     return {
         "data_dir": data_dir,

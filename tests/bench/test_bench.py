@@ -22,7 +22,8 @@ from bingewatch.bench import (
 from bingewatch.cli import main
 from bingewatch.settings import Settings
 
-pytestmark = pytest.mark.slow
+# One xdist worker builds the module's expensive fixture once (`make test` runs -n 2 --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bench")]
 
 
 @pytest.fixture(scope="module")

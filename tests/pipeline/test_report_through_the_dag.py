@@ -57,7 +57,7 @@ def test_the_data_dictionary_is_written_once_and_linked(tiny_run, copy_of_tiny_r
     # publication (a second file lands in the last date: its copies are duplicates).
     partition = copy_of_tiny_run / "raw" / "playback_events" / f"received_date={last}"
     shutil.copy(partition / "part-0.parquet", partition / "part-1.parquet")
-    cli("run", data_dir=copy_of_tiny_run)
+    cli("run", data_dir=copy_of_tiny_run, env={"BINGEWATCH_DATA_DICTIONARY": "1"})
     assert _report_json(copy_of_tiny_run, last)["data_dictionary"]["status"] == "unchanged"
     page = data_dir / "reports" / "data_dictionary.html"
     assert page.is_file() and "viewer_days" in page.read_text()

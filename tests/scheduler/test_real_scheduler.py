@@ -17,7 +17,8 @@ import duckdb
 import pytest
 from harness import NIGHTLY, PUBLIC
 
-pytestmark = pytest.mark.slow
+# One xdist worker builds the module's expensive fixture once (`make test` runs -n 2 --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("scheduler_stack")]
 
 DATES = ("2026-03-02", "2026-03-03")
 RUN_TIMEOUT_S = 600
