@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 
+from bingewatch.contract import ERASURE_LOG, ERASURE_RECORD
 from bingewatch.ledger import pending_files, record_rewrite
 from bingewatch.records import read_json, write_json
 from bingewatch.settings import Settings
@@ -41,8 +42,6 @@ from bingewatch.writer_lock import writer_lock
 
 log = logging.getLogger(__name__)
 
-ERASURE_LOG = "erasure_log.json"
-RUN_RECORD = "erasure.json"
 # 'This row belongs to an erased account', per identifier column a table or file may have.
 ERASED_CONDITIONS = {
     "account_id": "account_id in (select account_id from erased_accounts)",
@@ -299,5 +298,5 @@ def _apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
         "duration_s": round((datetime.now(UTC) - started).total_seconds(), 3),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    write_json(settings.run_dir(received_date) / RUN_RECORD, record)
+    write_json(settings.run_dir(received_date) / ERASURE_RECORD, record)
     return record

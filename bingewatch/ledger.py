@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bingewatch.contract import LEDGER_RECORD
 from bingewatch.records import write_json
 from bingewatch.settings import Settings
 
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 
 LEDGER_FILE = "ledger.duckdb"
 BATCH_FILE = "run_files.parquet"
-RUN_RECORD = "ledger.json"
 # dbt var max_lateness_days (dbt_project.yml): how far back a resent event can repeat.
 MAX_LATENESS_DAYS = 30
 _PARTITION = re.compile(r"^received_date=(\d{4}-\d{2}-\d{2})$")
@@ -262,7 +262,7 @@ def plan_batch(settings: Settings, logical_date: date, run_id: str) -> dict:
         "passed_over": passed_over,
         "planned_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    write_json(settings.run_dir(logical_date) / RUN_RECORD, plan)
+    write_json(settings.run_dir(logical_date) / LEDGER_RECORD, plan)
     for note in passed_over:
         log.warning(f"raw files: passed over {note}")
     return plan

@@ -17,23 +17,15 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bingewatch.contract import MARTS_RECORD, OPTIONAL_TABLES, PUBLISH_RECORD, PUBLISHED_TABLES, STAGE_RECORD
 from bingewatch.ledger import high_water_mark
-from bingewatch.quality.gates import (
-    MARTS_RECORD,
-    as_date,
-    file_fingerprint,
-    read_json,
-    write_json,
-)
-from bingewatch.quality.suites import OPTIONAL_TABLES, PUBLISHED_TABLES
+from bingewatch.records import as_date, file_fingerprint, read_json, write_json
 from bingewatch.settings import Settings
 from bingewatch.warehouse_tables import readable_warehouse, sql_literal
 from bingewatch.writer_lock import writer_lock
 
-STAGE_RECORD = "stage.json"
 # One row: the logical date, high-water mark and file counts of the snapshot.
 PUBLICATION_TABLE = "publication"
-PUBLISH_RECORD = "publish.json"
 _CANDIDATE_NAME = re.compile(r"^candidate-(\d{4}-\d{2}-\d{2})\.duckdb$")
 
 
@@ -107,7 +99,7 @@ def _stage_candidate(settings: Settings, received_date: date) -> Path:
             missing = [t for t in PUBLISHED_TABLES if t not in present]
             if missing:
                 raise LookupError(f"warehouse {warehouse} lacks table(s) {', '.join(missing)}")
-            for table in PUBLISHED_TABLES + [t for t in OPTIONAL_TABLES if t in present]:
+            for table in [*PUBLISHED_TABLES, *(t for t in OPTIONAL_TABLES if t in present)]:
                 con.execute(f"create table main.{table} as select * from warehouse.main.{table}")
                 counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
             con.execute("detach warehouse")

@@ -45,6 +45,7 @@ from typing import Any
 
 import duckdb
 
+from bingewatch.contract import REFERENCE_RECORD
 from bingewatch.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,6 @@ FALSE_SPELLINGS = ("false", "f", "0", "no", "n")
 NOT_A_TIME_ZONE = frozenset({"Factory", "localtime"})
 MAX_IDS_NAMED = 10
 SUMMARY = "summary.json"
-RUN_RECORD = "reference.json"
 
 
 class ReferenceDataError(Exception):
@@ -319,9 +319,9 @@ def prepare_reference_data(settings: Settings, run_date: date | None = None) -> 
     _warn(summary)
     (out / SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True), encoding="utf-8")
     if run_date is not None:
-        from bingewatch.quality.gates import write_json
+        from bingewatch.records import write_json
 
-        write_json(settings.run_dir(run_date) / RUN_RECORD, summary)
+        write_json(settings.run_dir(run_date) / REFERENCE_RECORD, summary)
     return summary
 
 

@@ -16,12 +16,22 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bingewatch.quality.gates import MARTS_RECORD, RAW_RECORD, as_date, blocks, read_json, write_json
+from bingewatch.contract import (
+    DBT_RECORD,
+    ERASURE_LOG,
+    ERASURE_RECORD,
+    LEDGER_RECORD,
+    MARTS_RECORD,
+    PUBLISH_RECORD,
+    RAW_RECORD,
+    REFERENCE_RECORD,
+    REPORT_RECORD,
+    STAGE_RECORD,
+)
+from bingewatch.quality.gates import blocks
+from bingewatch.records import as_date, read_json, write_json
 from bingewatch.settings import Settings
 
-REPORT_RECORD = "report.json"
-DBT_RECORD = "dbt_build.json"
-LEDGER_RECORD = "ledger.json"
 TREND_RUNS = 60
 SLOWEST_MODELS = 5
 DATA_DICTIONARY = "data_dictionary.html"  # written by bingewatch.data_dictionary
@@ -299,8 +309,8 @@ def _ledger_section(run_dir: Path) -> str:
             "<h2>Arrivals</h2><p class='muted'>No arrivals ledger record for this run "
             f"(<code>{LEDGER_RECORD}</code>).</p>"
         )
-    mark = (read_json(run_dir / "marts.json") or {}).get("high_water_mark") or (
-        read_json(run_dir / "stage.json") or {}
+    mark = (read_json(run_dir / MARTS_RECORD) or {}).get("high_water_mark") or (
+        read_json(run_dir / STAGE_RECORD) or {}
     ).get("high_water_mark") or {}
     processed = plan.get("pending_by_date") or {}
     pending = mark.get("pending_by_date") or {}
@@ -396,8 +406,8 @@ def _checks_table(title: str, record: dict | None) -> str:
 def _reference_section(run_dir: Path, settings: Settings) -> str:
     """Reference rows set aside before dbt, collapsed duplicates, unknown opt-out flags and
     erasure requests that name no account (bingewatch/reference_data.py, bingewatch/erasure.py)."""
-    reference = read_json(run_dir / "reference.json")
-    erasure_log = read_json(settings.warehouse_dir / "erasure_log.json") or {}
+    reference = read_json(run_dir / REFERENCE_RECORD)
+    erasure_log = read_json(settings.warehouse_dir / ERASURE_LOG) or {}
     if reference is None and not erasure_log.get("rejected_requests"):
         return ""
     rows = []
@@ -539,11 +549,11 @@ def write_report(settings: Settings, received_date: date) -> Path:
     received_date = as_date(received_date)
     run_dir = settings.run_dir(received_date)
     records = {
-        "erasure": read_json(run_dir / "erasure.json"),
+        "erasure": read_json(run_dir / ERASURE_RECORD),
         "raw": read_json(run_dir / RAW_RECORD),
-        "stage": read_json(run_dir / "stage.json"),
+        "stage": read_json(run_dir / STAGE_RECORD),
         "marts": read_json(run_dir / MARTS_RECORD),
-        "publish": read_json(run_dir / "publish.json"),
+        "publish": read_json(run_dir / PUBLISH_RECORD),
     }
     records["dbt"] = dbt_build_record(settings, received_date, records["raw"])
     from bingewatch.publish import publication_is_current

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bingewatch.contract import NOTABLE_RULES
 from bingewatch.settings import Settings
 
 
@@ -51,6 +52,6 @@ def print_summary(settings: Settings) -> int:
     )
     print(f"  notable rows: {summary['notable_rows']}")
     print("  notable viewers by rule:")
-    for rule in ("episodes_7d", "watch_hours_7d", "title_streak", "marathon"):
+    for rule in NOTABLE_RULES:
         print(f"    {rule:<15} {summary['notable_viewers_by_rule'].get(rule, 0)}")
     return 0

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bingewatch.quality.suites import MART_DDL, WAREHOUSE_DDL
+from bingewatch.contract import MART_DDL, WAREHOUSE_DDL
 from bingewatch.settings import Settings
 
 SPARK_VIEWS_FILE = "tables.duckdb"

@@ -8,9 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .titles import ParsedTitle
+from bingewatch.contract import EVENT_TYPES  # noqa: F401 (re-exported: the importers write these)
 
-EVENT_TYPES = ("start", "playing", "paused", "reposition", "heartbeat", "stopped")
+from .titles import ParsedTitle
 
 
 def stable_hash(*parts: object, length: int = 24) -> str:

@@ -30,6 +30,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bingewatch.contract import MARTS_RECORD, PUBLISH_RECORD
+
 NOT_ENOUGH_HISTORY = "not enough history"
 MAD_TO_SIGMA = 1.4826
 
@@ -198,10 +200,10 @@ def history(runs_dir: Path, received_date: date, runs: int) -> dict[str, list[fl
             run_date = date.fromisoformat(run.name)
         except ValueError:
             continue
-        if run_date >= received_date or not (run / "publish.json").is_file():
+        if run_date >= received_date or not (run / PUBLISH_RECORD).is_file():
             continue
         try:
-            record = json.loads((run / "marts.json").read_text())
+            record = json.loads((run / MARTS_RECORD).read_text())
         except (OSError, ValueError):
             continue
         figures = (record or {}).get("figures") or {}

@@ -16,14 +16,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bingewatch.records import read_json, write_json
+from bingewatch.contract import MARTS_RECORD, PUBLISH_RECORD, RAW_RECORD, STAGE_RECORD
+from bingewatch.records import as_date, file_fingerprint, read_json, write_json
 from bingewatch.settings import Settings
 
 log = logging.getLogger(__name__)
 
 CRITICAL = "critical"  # GX's FailureSeverity.CRITICAL: the only severity that blocks
-RAW_RECORD = "raw_batch.json"
-MARTS_RECORD = "marts.json"
 
 # Tunables, overridable from the environment (documented in docs/data_quality.md).
 DEFAULT_MAX_NOTABLE_SHARE = 0.25
@@ -42,13 +41,6 @@ class QualityGateFailed(Exception):
     def __init__(self, message: str, record: dict[str, Any]):
         super().__init__(message)
         self.record = record
-
-
-def as_date(value: date | str) -> date:
-    """Accept a date or its ISO string (Airflow templates and XComs carry strings)."""
-    if isinstance(value, datetime):
-        return value.date()
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _env_float(name: str, default: float) -> float:
@@ -302,16 +294,17 @@ def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any
     """
     import duckdb
 
+    from bingewatch.contract import RAW_COLUMNS
     from bingewatch.ledger import batch_files
     from bingewatch.quality.runner import duckdb_url
-    from bingewatch.quality.suites import RAW_CHECKPOINT, RAW_COLUMNS
+    from bingewatch.quality.suites import RAW_CHECKPOINT
 
     started = time.monotonic()
     received_date = as_date(received_date)
     run_dir = settings.run_dir(received_date)
     run_dir.mkdir(parents=True, exist_ok=True)
     # A (re)run of D starts here: an earlier attempt's later records no longer describe it.
-    for stale in ("stage.json", MARTS_RECORD, "publish.json"):
+    for stale in (STAGE_RECORD, MARTS_RECORD, PUBLISH_RECORD):
         (run_dir / stale).unlink(missing_ok=True)
     batch = [row for row in batch_files(settings) if row["is_in_batch"]]
     dates = sorted({row["received_date"] for row in batch})
@@ -511,12 +504,6 @@ def quarantine_share_check(candidate_path: Path, run_dates: list[str]) -> dict[s
     ]
     worst = f"{rows[0][0]}: {rows[0][2] / rows[0][1]:.1%} quarantined" if rows else "no raw rows"
     return _precheck(QUARANTINE_SHARE_CHECK, CRITICAL, reason, not over, observed_value=over or worst)
-
-
-def file_fingerprint(path: Path) -> dict[str, int]:
-    """What publish() compares to be sure it ships the file that was audited."""
-    stat = Path(path).stat()
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino}
 
 
 def _batch_dates(settings: Settings, received_date: date) -> list[str]:

@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bingewatch.quality.gates import MARTS_RECORD, RAW_RECORD, read_json
+from bingewatch.contract import MARTS_RECORD, PUBLISH_RECORD, RAW_RECORD, STAGE_RECORD
+from bingewatch.records import read_json
 from bingewatch.settings import Settings
 
 
@@ -47,8 +48,8 @@ def measure_run(run_dir: Path) -> dict[str, Any] | None:
     """The validation cost of one run, or None when the run has no gate record."""
     raw = read_json(run_dir / RAW_RECORD)
     marts = read_json(run_dir / MARTS_RECORD)
-    stage = read_json(run_dir / "stage.json")
-    publish = read_json(run_dir / "publish.json")
+    stage = read_json(run_dir / STAGE_RECORD)
+    publish = read_json(run_dir / PUBLISH_RECORD)
     if raw is None and marts is None:
         return None
     steps = {"raw_gate": raw, "stage": stage, "mart_gate": marts, "publish": publish}

@@ -2,8 +2,8 @@
 
 Run ``.venv/bin/python -m bingewatch.quality.suites`` after changing anything here: it rewrites
 the suites, validation definitions, checkpoints and datasources of the file context. The
-committed files are what runs; this module is only the authoring tool (and the single place
-the data contract's column lists live for the quality gates).
+committed files are what runs; this module is only the authoring tool. The contract they
+check (event types, rules, published columns) is ``bingewatch.contract``.
 
 Every expectation carries GX's own ``severity`` (GX >= 1.10): ``critical`` failures stop
 publication, ``warning`` failures are reported only, ``info`` is context. Its ``meta`` is
@@ -22,6 +22,16 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from bingewatch.contract import (
+    DIRECT_IDENTIFIERS,
+    EVENT_TYPES,
+    MART_COLUMNS,
+    MART_DDL,
+    NOTABLE_RULES,
+    PUBLISHED_TABLES,
+    RAW_COLUMNS,
+    WAREHOUSE_DDL,
+)
 from bingewatch.quality.anomalies import FIGURES, FIGURES_DDL, FIGURES_TABLE, check_name, parameters_for
 from bingewatch.settings import EXPECTATIONS_DIR
 
@@ -31,93 +41,9 @@ WARNING = "warning"
 INFO = "info"
 SEVERITIES = (CRITICAL, WARNING, INFO)
 
-EVENT_TYPES = ["start", "playing", "paused", "reposition", "heartbeat", "stopped"]
-# The raw contract (docs/architecture.md) in DuckDB's own type names.
-RAW_COLUMNS = {
-    "event_id": "VARCHAR",
-    "account_id": "VARCHAR",
-    "profile_id": "VARCHAR",
-    "playback_session_id": "VARCHAR",
-    "title_id": "VARCHAR",
-    "event_type": "VARCHAR",
-    "event_ts": "TIMESTAMP",
-    "received_at": "TIMESTAMP",
-    "media_offset_ms": "BIGINT",
-    "device_type": "VARCHAR",
-    "country": "VARCHAR",
-    "ip_address": "VARCHAR",
-    "app_version": "VARCHAR",
-    "autoplay": "BOOLEAN",
-}
-VIEWER_DAYS_COLUMNS = [
-    "viewer_key",
-    "time_zone",
-    "activity_date",
-    "day_length_s",
-    "watch_time_s",
-    "attended_s",
-    "unattended_s",
-    "night_watch_s",
-    "longest_continuous_s",
-    "sessions",
-    "titles_started",
-    "episodes_completed",
-    "distinct_series",
-    "devices",
-    "first_play_at",
-    "last_play_at",
-]
-NOTABLE_COLUMNS = [
-    "viewer_key",
-    "rule",
-    "evidence",
-    "metric_value",
-    "threshold",
-    "activity_date",
-    "window_start_date",
-]
-NOTABLE_RULES = ["episodes_7d", "watch_hours_7d", "title_streak", "marathon"]
 DAY_LENGTHS_S = [82800, 86400, 90000]
-# Direct identifiers that must never reach a published table (DESIGN §7).
-DIRECT_IDENTIFIERS = [
-    "account_id",
-    "profile_id",
-    "ip_address",
-    "playback_session_id",
-    "profile_name",
-    "email",
-]
-# Tables copied into the candidate: the first four are required, quarantine_reasons optional.
-PUBLISHED_TABLES = ["viewer_days", "notable_viewers", "public_title_streaks", "run_accounting"]
-OPTIONAL_TABLES = ["quarantine_reasons"]
-
-# The mart contract as DuckDB DDL, in the models' column order: authoring builds empty tables
-# from it, tests fill them, and on the spark target the candidate's columns follow it
-# (bingewatch.warehouse_tables; Spark itself moves partition columns last).
-MART_DDL = {
-    "viewer_days": "viewer_key varchar, time_zone varchar, day_length_s integer, "
-    "watch_time_s double, attended_s double, unattended_s double, night_watch_s double, "
-    "longest_continuous_s double, sessions bigint, titles_started bigint, "
-    "episodes_completed bigint, distinct_series bigint, devices bigint, activity_date date, "
-    "first_play_at timestamp, last_play_at timestamp",
-    "notable_viewers": "viewer_key varchar, rule varchar, evidence varchar, "
-    "metric_value double, threshold double, activity_date date, window_start_date date",
-    "public_title_streaks": "show_title varchar, viewers bigint",
-    "run_accounting": "received_date date, raw_rows bigint, clean_rows bigint, "
-    "duplicate_rows bigint, quarantined_rows bigint",
-    "quarantine_reasons": "received_date date, reason varchar, rows bigint",
-}
-
-# The dbt intermediate tables the warehouse reconciliation reads (only the columns it uses).
-# The real tables have more columns; authoring and the tests build these shapes.
-WAREHOUSE_DDL = {
-    "int_recompute_scope": "profile_id varchar, viewer_key varchar, recompute_from_date date",
-    "int_playback_sessions_classified": "playback_session_id varchar, profile_id varchar, "
-    "watch_ms bigint, local_start_date date, local_end_date date",
-    "int_viewing_segments_split": "playback_session_id varchar, stretch_number bigint, "
-    "profile_id varchar, watch_ms bigint, activity_date date",
-    "int_viewer_days_aggregated": "profile_id varchar, watch_ms bigint, activity_date date",
-}
+VIEWER_DAYS_COLUMNS = list(MART_COLUMNS["viewer_days"])
+NOTABLE_COLUMNS = list(MART_COLUMNS["notable_viewers"])
 
 RAW_DATASOURCE = "raw_batch"
 CANDIDATE_DATASOURCE = "candidate"
@@ -349,7 +275,7 @@ def suite_specs() -> dict[str, dict[str, Any]]:
                 ),
                 (
                     "ExpectColumnValuesToBeInSet",
-                    {"column": "event_type", "value_set": EVENT_TYPES},
+                    {"column": "event_type", "value_set": list(EVENT_TYPES)},
                     _meta(
                         "raw.event_type_known",
                         w,
@@ -535,7 +461,7 @@ def suite_specs() -> dict[str, dict[str, Any]]:
                 ),
                 (
                     "ExpectColumnValuesToBeInSet",
-                    {"column": "rule", "value_set": NOTABLE_RULES},
+                    {"column": "rule", "value_set": list(NOTABLE_RULES)},
                     _meta("notable_viewers.rule_allowed", b, "only the four documented rules"),
                 ),
                 (
@@ -795,7 +721,7 @@ def suite_specs() -> dict[str, dict[str, Any]]:
                     "ExpectColumnDistinctValuesToContainSet",
                     {
                         "column": "table_name",
-                        "value_set": PUBLISHED_TABLES,
+                        "value_set": list(PUBLISHED_TABLES),
                     },
                     _meta("published.tables_present", b, "analysts rely on these tables"),
                 ),

@@ -24,7 +24,7 @@ def build_intermediate(con, viewers: int, days: int, run_date: date) -> None:
     One session per viewer per day (one segment), plus, for viewer 0, a session crossing local
     midnight into run_date (two segments). Older days lie outside the recompute scope.
     """
-    from bingewatch.quality.suites import WAREHOUSE_DDL
+    from bingewatch.contract import WAREHOUSE_DDL
 
     for table, ddl in WAREHOUSE_DDL.items():
         con.execute(f"create or replace table {table} ({ddl})")
@@ -62,7 +62,7 @@ def build_warehouse(path, viewers: int = VIEWERS, days: int = DAYS, run_date: da
     reads), consistent and passing every expectation."""
     import duckdb
 
-    from bingewatch.quality.suites import MART_DDL
+    from bingewatch.contract import MART_DDL
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:

@@ -11,7 +11,7 @@ from quality_fixtures import RUN_DATE
 from bingewatch.publish import stage_candidate
 from bingewatch.quality import validate_marts
 from bingewatch.quality.anomalies import FIGURE_NAMES, NOT_ENOUGH_HISTORY, band, figures_from_candidate
-from bingewatch.quality.gates import write_json
+from bingewatch.records import write_json
 from bingewatch.report import write_report
 
 

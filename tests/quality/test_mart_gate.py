@@ -207,7 +207,7 @@ def test_reconciliation_only_reads_the_recompute_scope(settings, published):
 def test_recomputed_viewer_days_volume_warns(settings, published):
     import json
 
-    from bingewatch.quality.gates import write_json
+    from bingewatch.records import write_json
 
     first = json.loads((settings.run_dir(RUN_DATE) / "marts.json").read_text())
     assert first["viewer_days_recomputed"] == VIEWERS * 2 + 0  # 2 recomputed days, 40 viewers

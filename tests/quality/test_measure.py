@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bingewatch.quality.gates import write_json
 from bingewatch.quality.measure import format_table, main, measure
+from bingewatch.records import write_json
 
 
 def _run(settings, day: date, start_s: int, raw_s: float, marts_s: float, end_s: int) -> None:

@@ -68,7 +68,7 @@ def test_report_when_the_raw_gate_failed(settings):
 
 
 def test_trend_charts_cover_recent_runs(settings):
-    from bingewatch.quality.gates import write_json
+    from bingewatch.records import write_json
 
     for back, rows in [(3, 900), (2, 1100), (1, 1000)]:
         day = RUN_DATE - timedelta(days=back)

@@ -12,7 +12,7 @@ from quality_fixtures import RAW_SQL, RUN_DATE, write_raw_partition
 from bingewatch.ledger import plan_batch
 from bingewatch.quality import QualityGateFailed
 from bingewatch.quality import validate_raw_batch as validate_planned
-from bingewatch.quality.gates import write_json
+from bingewatch.records import write_json
 
 
 def validate_raw_batch(settings, day):

@@ -52,7 +52,7 @@ def rendered_site(tmp_path_factory):
 
     from quality_fixtures import build_warehouse
 
-    from bingewatch.quality.gates import write_json
+    from bingewatch.records import write_json
 
     previous = {name: os.environ.get(name) for name in ("BINGEWATCH_DATA_DOCS", "BINGEWATCH_DATA_DICTIONARY")}
     os.environ["BINGEWATCH_DATA_DOCS"] = "1"

@@ -54,7 +54,7 @@ def test_no_expectation_samples_viewer_keys():
     Each hand-written query is described by DuckDB on the contract-shaped tables."""
     import duckdb
 
-    from bingewatch.quality.suites import MART_DDL, RAW_COLUMNS, WAREHOUSE_DDL
+    from bingewatch.contract import MART_DDL, RAW_COLUMNS, WAREHOUSE_DDL
 
     con = duckdb.connect()
     for table, ddl in {**MART_DDL, **WAREHOUSE_DDL}.items():

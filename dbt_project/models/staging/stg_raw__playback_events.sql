@@ -44,7 +44,7 @@ categorised as (
             or title_id is null or event_type is null or event_at is null
         ) as has_null_key,
         coalesce(
-            event_type in ('start', 'playing', 'paused', 'reposition', 'heartbeat', 'stopped'),
+            event_type in ({{ quoted_list(var('event_types')) }}),
             false
         ) as is_known_event_type
 
