@@ -207,7 +207,7 @@ def build_dbt_dag(variant: str, project: Path, manifest: Path):
     from airflow.sdk import DAG, task
 
     def alert(context) -> None:
-        from bingewatch.alerts import on_task_failure
+        from bingewatch.nightly.alerts import on_task_failure
 
         on_task_failure(context)
 
@@ -230,7 +230,7 @@ def build_dbt_dag(variant: str, project: Path, manifest: Path):
             # Production's dbt_build, verbatim but for the project dir (the broken copy in (c)).
             @task(retries=2, retry_delay=timedelta(seconds=delay), retry_exponential_backoff=True)
             def dbt_build(ds=None) -> dict:
-                from bingewatch import transform
+                from bingewatch.nightly import dbt_build as transform
                 from bingewatch.settings import Settings
 
                 transform.DBT_PROJECT_DIR = project

@@ -2,7 +2,7 @@
 
 For docs/benchmarks.md ("DuckDB vs local Spark"). Generates `small` data (10,000 viewers) into a
 scratch data directory, then builds it on each target exactly as the nightly run does
-(`bingewatch.transform.run_dbt`, i.e. `dbt build` with its data tests), in two steps:
+(`bingewatch.nightly.dbt_build.run_dbt`, i.e. `dbt build` with its data tests), in two steps:
 
 1. a first build of the first two arrival dates in one window (what a backfill does), and
 2. the incremental build of the third date (a nightly run, with late events).
@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bingewatch.settings import Settings  # noqa: E402
-from bingewatch.transform import run_dbt  # noqa: E402
+from bingewatch.nightly.dbt_build import run_dbt  # noqa: E402
 
 
 def timed_build(settings: Settings, target: str, start: date, end: date) -> dict:

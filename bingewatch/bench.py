@@ -313,11 +313,11 @@ def run_stages(
     stopped half-way (hours into the large scale) still says where its time and memory went.
     """
     from bingewatch.ledger import plan_batch
-    from bingewatch.nightly import wait_for_raw_partition
-    from bingewatch.publish import publish, stage_candidate
+    from bingewatch.nightly.dbt_build import build_batch
+    from bingewatch.nightly.publish import publish, stage_candidate
+    from bingewatch.nightly.wait_for_raw_partition import wait_for_raw_partition
+    from bingewatch.nightly.write_report import write_report
     from bingewatch.quality import validate_marts, validate_raw_batch
-    from bingewatch.report import write_report
-    from bingewatch.transform import build_batch
 
     stages: dict[str, dict[str, Any]] = {}
     details: dict[str, Any] = {}
@@ -376,7 +376,7 @@ def run_stages(
 
 def slowest_dbt_nodes(settings: Settings, top: int = 12) -> list[dict[str, Any]]:
     """The dbt nodes that took longest in the last build (run_results.json): the profile."""
-    from bingewatch.transform import dbt_target_dir
+    from bingewatch.nightly.dbt_build import dbt_target_dir
 
     path = dbt_target_dir(settings) / "run_results.json"
     try:
@@ -490,9 +490,9 @@ def _worker_history(settings: Settings, start: date, end: date) -> dict[str, Any
 
     (The raw gate's volume history is left empty: day N's volume checks then say so.)
     """
-    from bingewatch.publish import publish, stage_candidate
+    from bingewatch.nightly.dbt_build import build_batch
+    from bingewatch.nightly.publish import publish, stage_candidate
     from bingewatch.quality import validate_marts
-    from bingewatch.transform import build_batch
 
     timings = {}
     started = time.monotonic()
@@ -512,13 +512,13 @@ def _worker_airflow(settings: Settings) -> dict[str, Any]:
     from datetime import datetime as dt
 
     started = time.monotonic()
-    from bingewatch.orchestration import configure_airflow_environment
+    from bingewatch.local_run import configure_airflow_environment
 
     configure_airflow_environment(settings)
     import airflow  # noqa: F401
 
     timings = {"import_s": round(time.monotonic() - started, 3)}
-    from bingewatch.orchestration import load_dag, migrate_metadata_db
+    from bingewatch.local_run import load_dag, migrate_metadata_db
 
     started = time.monotonic()
     migrate_metadata_db()
@@ -626,7 +626,7 @@ def reset_outputs(settings: Settings) -> None:
     beside the warehouse, and only the first run after a change to the project parses it all
     (measured once, by `dbt_full_parse`). Deleting it made each repeat pay a full parse.
     """
-    from bingewatch.transform import dbt_target_dir
+    from bingewatch.nightly.dbt_build import dbt_target_dir
 
     parse_state = dbt_target_dir(settings) / DBT_PARSE_STATE
     kept = parse_state.read_bytes() if parse_state.exists() else None
@@ -701,7 +701,7 @@ def _summarise_pipeline(worker: dict) -> dict[str, Any]:
 
 def _timed_dbt(settings: Settings, day: date, memory_limit: str, command: list[str], log: Path) -> float:
     """`dbt <command>` with the nightly run's environment for ``day``; its wall seconds."""
-    from bingewatch.transform import dbt_environment, dbt_executable
+    from bingewatch.nightly.dbt_build import dbt_environment, dbt_executable
 
     env = dbt_environment(settings, day, day)
     env.update({"BINGEWATCH_DUCKDB_MEMORY_LIMIT": memory_limit})
@@ -729,7 +729,7 @@ def dbt_full_parse(settings: Settings, day: date, memory_limit: str, log: Path) 
     """`dbt parse` with no saved state: what the first run after a change to the project pays
     on top of a nightly run's start-up. It leaves the partial-parse state the repeats start from,
     as each night starts from the one the night before left."""
-    from bingewatch.transform import dbt_target_dir
+    from bingewatch.nightly.dbt_build import dbt_target_dir
 
     (dbt_target_dir(settings) / DBT_PARSE_STATE).unlink(missing_ok=True)
     return {"seconds": _timed_dbt(settings, day, memory_limit, ["parse"], log)}

@@ -226,7 +226,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     os.environ.setdefault("BINGEWATCH_RAW_WAIT_TIMEOUT_S", "0")
 
     from bingewatch.ledger import RawFilesChanged, check_unchanged, pending_files
-    from bingewatch.orchestration import RunFailed, run_dates
+    from bingewatch.local_run import RunFailed, run_dates
     from bingewatch.writer_lock import WriterBusy
 
     try:

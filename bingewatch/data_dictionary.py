@@ -50,7 +50,7 @@ _TRACKER = re.compile(r"\"//[a-z0-9.-]+\.cloudfront\.net/[^\"]*sp\.js\"", re.IGN
 _REMOTE_SCRIPT = re.compile(r"<script[^>]+src=[\"']https?://[^\"']+[\"'][^>]*>\s*</script>", re.IGNORECASE)
 
 
-# Published tables bingewatch writes itself (bingewatch.publish), documented as dbt sources
+# Published tables bingewatch writes itself (bingewatch.nightly.publish), documented as dbt sources
 # (models/marts/_published__sources.yml).
 SOURCE_TABLES = {"publication"}
 

@@ -25,7 +25,7 @@ Per-row rules (docs/data_quality.md, "Reference data"):
   ``title_without_runtime``; a title without an id as ``null_title_id``; any other value that
   cannot be read as its contract type as ``invalid_title_<column>``;
 * an erasure request that names no account is rejected as ``erasure_request_without_account``
-  (the erasure log records it too, ``bingewatch.erasure``);
+  (the erasure log records it too, ``bingewatch.nightly.apply_erasures``);
 * rows repeated exactly are collapsed and counted; two different rows for one id are a
   conflict that blocks the run, naming the ids (no rule can tell which one is true).
 

@@ -138,7 +138,7 @@ def readable_warehouse(settings: Settings, target: str | None = None) -> Path:
 
     ``target`` defaults to BINGEWATCH_DBT_TARGET, the target dbt_build built. Open it read-only.
     """
-    from bingewatch.transform import dbt_target
+    from bingewatch.nightly.dbt_build import dbt_target
 
     target = target or dbt_target()
     if target == "duckdb":

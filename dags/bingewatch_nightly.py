@@ -34,7 +34,7 @@ DAG, `bingewatch run`, the benchmark); within Airflow those tasks also take the 
 Create the pool once per deployment (`bingewatch run`, the compose init service and the test
 harness do): `airflow pools set bingewatch_warehouse 1 "one warehouse writer"`.
 Heavy imports live inside the tasks.
-A task's final failure calls `bingewatch.alerts` (recorded, logged, sent through the
+A task's final failure calls `bingewatch.nightly.alerts` (recorded, logged, sent through the
 `bingewatch_alerts` connection when one exists). Paths come from `BINGEWATCH_DATA_DIR`;
 runbook (schedule, backfill, rerun, alerts): docs/operations.md.
 """
@@ -63,8 +63,8 @@ def _arrival_date(ds: str):
 
 
 def _alert_on_failure(context) -> None:
-    """A task failed for good (retries used up): record and send an alert (bingewatch.alerts)."""
-    from bingewatch.alerts import on_task_failure
+    """A task failed for good (retries used up): record and send an alert (bingewatch.nightly.alerts)."""
+    from bingewatch.nightly.alerts import on_task_failure
 
     on_task_failure(context)
 
@@ -93,14 +93,14 @@ def bingewatch_nightly():
     @task
     def wait_for_raw_partition(ds=None) -> str:
         """Wait (bounded) for the arrival date's raw partition; fail naming date and path."""
-        from bingewatch.nightly import wait_for_raw_partition as wait
+        from bingewatch.nightly.wait_for_raw_partition import wait_for_raw_partition as wait
 
         return str(wait(_settings(), _arrival_date(ds), timeout_s=RAW_WAIT_TIMEOUT_S))
 
     @task(retries=1, retry_delay=timedelta(seconds=RETRY_DELAY_S / 3), pool=WAREHOUSE_POOL)
     def apply_erasures(partition: str, ds=None) -> str:
         """Erase accounts with an erasure request from raw data and the warehouse (idempotent)."""
-        from bingewatch.erasure import apply_erasures as erase
+        from bingewatch.nightly.apply_erasures import apply_erasures as erase
         from bingewatch.settings import pseudonym_key
 
         erase(_settings(), _arrival_date(ds), pseudonym_key())
@@ -138,7 +138,7 @@ def bingewatch_nightly():
         would find them again)."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from bingewatch.transform import DbtBuildFailed, build_batch
+        from bingewatch.nightly.dbt_build import DbtBuildFailed, build_batch
 
         plan = ti.xcom_pull(task_ids="plan_batch")
         try:
@@ -154,8 +154,8 @@ def bingewatch_nightly():
         the published snapshot already holds everything (a night with nothing new)."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from bingewatch.publish import publication_is_current
-        from bingewatch.publish import stage_candidate as stage
+        from bingewatch.nightly.publish import publication_is_current
+        from bingewatch.nightly.publish import stage_candidate as stage
 
         if publication_is_current(_settings()):
             raise AirflowSkipException("nothing new: the published snapshot already holds every raw file")
@@ -176,7 +176,7 @@ def bingewatch_nightly():
         """Atomically replace the published snapshot with the validated candidate."""
         from pathlib import Path
 
-        from bingewatch.publish import publish as swap
+        from bingewatch.nightly.publish import publish as swap
 
         return str(swap(_settings(), Path(candidate)))
 
@@ -186,8 +186,8 @@ def bingewatch_nightly():
         loudly if nothing was published, naming why."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from bingewatch.publish import publication_is_current
-        from bingewatch.report import write_report as write
+        from bingewatch.nightly.publish import publication_is_current
+        from bingewatch.nightly.write_report import write_report as write
 
         report = write(_settings(), _arrival_date(ds))
         if ti.xcom_pull(task_ids="publish") is None and not publication_is_current(_settings()):

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from bingewatch.erasure import ERASURE_LOG, apply_erasures, request_key
+from bingewatch.nightly.apply_erasures import ERASURE_LOG, apply_erasures, request_key
 from bingewatch.pseudonyms import viewer_key
 from bingewatch.settings import Settings
 

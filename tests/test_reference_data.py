@@ -233,8 +233,8 @@ def test_an_erasure_request_without_an_account_is_rejected_with_its_row(settings
 
 
 def test_the_report_counts_what_was_set_aside_and_the_rejected_erasure_requests(settings):
-    from bingewatch.erasure import apply_erasures
-    from bingewatch.report import write_report
+    from bingewatch.nightly.apply_erasures import apply_erasures
+    from bingewatch.nightly.write_report import write_report
 
     day = date(2026, 3, 2)
     write_profiles(

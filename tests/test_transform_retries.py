@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bingewatch.transform import _summarise, is_retryable
+from bingewatch.nightly.dbt_build import _summarise, is_retryable
 
 
 def _results(tmp_path, *results: tuple[str, str]):

@@ -55,7 +55,7 @@ def _arrival_date(ds: str):
 
 
 def _alert_on_failure(context) -> None:
-    from bingewatch.alerts import on_task_failure
+    from bingewatch.nightly.alerts import on_task_failure
 
     on_task_failure(context)
 
@@ -141,7 +141,7 @@ def cosmos_dbt_tasks(
 def bingewatch_nightly_cosmos():
     @task
     def wait_for_raw_partition(ds=None) -> str:
-        from bingewatch.nightly import wait_for_raw_partition as wait
+        from bingewatch.nightly.wait_for_raw_partition import wait_for_raw_partition as wait
 
         return str(wait(_settings(), _arrival_date(ds), timeout_s=RAW_WAIT_TIMEOUT_S))
 
@@ -155,7 +155,7 @@ def bingewatch_nightly_cosmos():
 
     @task(retries=2, retry_delay=timedelta(seconds=RETRY_DELAY_S / 3))
     def stage_candidate(ds=None) -> str:
-        from bingewatch.publish import stage_candidate as stage
+        from bingewatch.nightly.publish import stage_candidate as stage
 
         return str(stage(_settings(), _arrival_date(ds)))
 
@@ -168,7 +168,7 @@ def bingewatch_nightly_cosmos():
 
     @task(outlets=[NOTABLE_VIEWERS])
     def publish(candidate: str) -> str:
-        from bingewatch.publish import publish as swap
+        from bingewatch.nightly.publish import publish as swap
 
         return str(swap(_settings(), Path(candidate)))
 
@@ -176,7 +176,7 @@ def bingewatch_nightly_cosmos():
     def write_report(ds=None, ti=None) -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from bingewatch.report import write_report as write
+        from bingewatch.nightly.write_report import write_report as write
 
         report = write(_settings(), _arrival_date(ds))
         if ti.xcom_pull(task_ids="publish") is None:

@@ -1,4 +1,4 @@
-"""bingewatch.alerts: every final task failure is recorded and logged; sent when configured."""
+"""bingewatch.nightly.alerts: every final task failure is recorded and logged; sent when configured."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bingewatch import alerts
+from bingewatch.nightly import alerts
 
 
 def failure_context(exception: Exception | None = None) -> dict:

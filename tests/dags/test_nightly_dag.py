@@ -52,7 +52,7 @@ def test_one_writer_nightly_schedule_and_retries(dagbag):
 
 def test_warehouse_writers_share_one_pool_slot(dagbag):
     """A backfill is not counted against max_active_runs: the pool keeps writers one at a time."""
-    from bingewatch.orchestration import WAREHOUSE_POOL
+    from bingewatch.local_run import WAREHOUSE_POOL
 
     dag = dagbag.dags[DAG_ID]
     writers = {"apply_erasures", "plan_batch", "dbt_build", "stage_candidate", "publish"}

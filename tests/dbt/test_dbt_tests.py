@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from bingewatch.nightly.dbt_build import run_dbt
 from bingewatch.settings import Settings
-from bingewatch.transform import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,7 @@ def test_a_failing_node_is_named_with_its_message(copy_of_tiny_run):
     """What the dbt_build alert says: which node failed and dbt's own words for why."""
     import duckdb
 
-    from bingewatch.transform import DbtBuildFailed
+    from bingewatch.nightly.dbt_build import DbtBuildFailed
 
     settings = Settings.from_env(copy_of_tiny_run)
     with duckdb.connect(str(settings.warehouse_path)) as con:
@@ -66,7 +66,7 @@ def test_a_failing_node_is_named_with_its_message(copy_of_tiny_run):
 
 def test_a_failure_before_any_node_ran_carries_dbt_s_own_words(copy_of_tiny_run):
     """A parse error leaves no run_results: the error then quotes dbt's last lines, not 'see above'."""
-    from bingewatch.transform import DbtBuildFailed
+    from bingewatch.nightly.dbt_build import DbtBuildFailed
 
     with pytest.raises(DbtBuildFailed) as failure:
         run_dbt(

@@ -8,9 +8,9 @@ from datetime import date
 import duckdb
 import pytest
 
+from bingewatch.nightly.dbt_build import DbtBuildFailed, build_batch
 from bingewatch.pseudonyms import viewer_key
 from bingewatch.settings import Settings, pseudonym_key
-from bingewatch.transform import DbtBuildFailed, build_batch
 
 pytestmark = pytest.mark.slow
 

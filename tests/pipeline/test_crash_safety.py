@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from bingewatch.publish import publish, stage_candidate
+from bingewatch.nightly.publish import publish, stage_candidate
 from bingewatch.quality import validate_marts
 from bingewatch.settings import Settings
 
@@ -24,7 +24,7 @@ KILLED_PUBLISHER = """
 import os, sys, time
 from pathlib import Path
 
-from bingewatch.publish import publish
+from bingewatch.nightly.publish import publish
 from bingewatch.settings import Settings
 
 real_replace = os.replace

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from bingewatch import ledger
+from bingewatch.nightly.dbt_build import build_batch
 from bingewatch.settings import Settings
-from bingewatch.transform import build_batch
 
 pytestmark = pytest.mark.slow
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from quality_fixtures import RUN_DATE
 
-from bingewatch.publish import stage_candidate
+from bingewatch.nightly.publish import stage_candidate
+from bingewatch.nightly.write_report import write_report
 from bingewatch.quality import validate_marts
 from bingewatch.quality.anomalies import FIGURE_NAMES, NOT_ENOUGH_HISTORY, band, figures_from_candidate
 from bingewatch.records import write_json
-from bingewatch.report import write_report
 
 
 def test_the_band_is_the_median_plus_minus_k_scaled_mads():

@@ -11,7 +11,7 @@ import time
 
 import duckdb
 
-from bingewatch.publish import PublishRefused, publish
+from bingewatch.nightly.publish import PublishRefused, publish
 
 READER = textwrap.dedent("""
     import json, sys, time

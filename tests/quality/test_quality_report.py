@@ -8,10 +8,10 @@ from datetime import timedelta
 from quality_fixtures import RUN_DATE, write_raw_partition
 
 from bingewatch.ledger import commit_batch, plan_batch
-from bingewatch.publish import publish, stage_candidate
+from bingewatch.nightly.publish import publish, stage_candidate
+from bingewatch.nightly.write_report import write_report
 from bingewatch.quality import validate_marts, validate_raw_batch
 from bingewatch.records import write_json
-from bingewatch.report import write_report
 
 REMOTE_URL = re.compile(r"url\(\s*['\"]?https?://", re.IGNORECASE)
 REMOTE = re.compile(r"<(script|link|img)[^>]+(src|href)=\"https?://", re.IGNORECASE)
@@ -113,8 +113,8 @@ def test_dbt_build_timing_comes_from_this_nights_run_results_only(settings):
     tonight's raw gate, and keeps it as runs/<D>/dbt_build.json."""
     import json
 
-    from bingewatch.report import dbt_build_record
-    from bingewatch.transform import dbt_target_dir
+    from bingewatch.nightly.dbt_build import dbt_target_dir
+    from bingewatch.nightly.write_report import dbt_build_record
 
     raw = {"started_at": "2026-03-11T03:00:00+00:00"}
     target = dbt_target_dir(settings)

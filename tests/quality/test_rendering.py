@@ -18,10 +18,10 @@ from headless import ARTIFACTS, colour_census, dump_dom, screenshot, share
 from quality_fixtures import RUN_DATE, write_raw_partition
 
 from bingewatch.ledger import commit_batch
-from bingewatch.publish import publish, stage_candidate
+from bingewatch.nightly.publish import publish, stage_candidate
+from bingewatch.nightly.write_report import write_report
 from bingewatch.quality import QualityGateFailed, validate_marts, validate_raw_batch
 from bingewatch.quality.suites import CHECKPOINTS
-from bingewatch.report import write_report
 from bingewatch.settings import Settings
 
 NEXT_DATE = RUN_DATE + timedelta(days=1)
@@ -124,7 +124,7 @@ def test_published_report_renders_offline_with_its_numbers(rendered_site):
     for name in ("viewer_days.key_unique", "warehouse.sessions_reconcile_with_viewer_days",
                  "warehouse.viewer_days_volume_vs_recent_runs", "raw.event_type_known"):  # fmt: skip
         assert name in dom, name
-    from bingewatch.report import CHARTS
+    from bingewatch.nightly.write_report import CHARTS
 
     assert dom.count('<figure class="chart"') == len(CHARTS) and dom.count("<svg") == len(CHARTS)
     # Dates on the time axis, the value (and the anomaly band) of each run on hover.

@@ -31,8 +31,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from bingewatch.contract import MART_DDL, OPTIONAL_TABLES, PUBLISHED_TABLES
 from bingewatch.pseudonyms import viewer_key
-from bingewatch.quality.suites import MART_DDL, OPTIONAL_TABLES, PUBLISHED_TABLES
 from bingewatch.settings import PROJECT_ROOT, Settings
 
 # One xdist worker builds the module's expensive fixture once (`make test` runs -n 2 --dist loadgroup).

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bingewatch import transform
+from bingewatch.nightly import dbt_build as transform
 from bingewatch.settings import Settings
 
 

@@ -9,7 +9,7 @@
    DuckDB warehouse file, and in the spark target's Parquet tables (``warehouse/spark/``, each
    file holding their rows rewritten like a raw file; Spark keeps no other copy). The next
    publication, made from that warehouse, replaces the published snapshot; older audit
-   candidates are pruned when it is published (``bingewatch.publish``).
+   candidates are pruned when it is published (``bingewatch.nightly.publish``).
 2. **Every run** sweeps the raw files it is about to process (those the ledger has not
    processed yet) for rows of any erased account (a device that syncs late can still send
    them), so nothing new about them is ever read.
@@ -293,7 +293,7 @@ def _apply_erasures(settings: Settings, received_date: date, key: str) -> dict:
         "requests_rejected": len(rejected),
         "partition_rows_removed": swept,
         "unreadable_files": swept_unreadable,
-        # The run report's step timeline (bingewatch.report) places the step by these two.
+        # The run report's step timeline (bingewatch.nightly.write_report) places the step by these two.
         "started_at": started.isoformat(timespec="milliseconds"),
         "duration_s": round((datetime.now(UTC) - started).total_seconds(), 3),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -35,7 +35,7 @@ from bingewatch.settings import Settings
 TREND_RUNS = 60
 SLOWEST_MODELS = 5
 DATA_DICTIONARY = "data_dictionary.html"  # written by bingewatch.data_dictionary
-_CSS = Path(__file__).resolve().parent / "report_assets" / "report.css"
+_CSS = Path(__file__).resolve().parent.parent / "report_assets" / "report.css"
 
 
 def _e(value: Any) -> str:
@@ -153,7 +153,7 @@ def dbt_build_record(settings: Settings, received_date: date, raw: dict | None) 
     keeps what it read as ``runs/<D>/dbt_build.json``. A run_results.json older than tonight's
     raw gate (or a kept record older than it: a rerun) is not tonight's and is ignored.
     """
-    from bingewatch.transform import dbt_target_dir
+    from bingewatch.nightly.dbt_build import dbt_target_dir
 
     run_dir = settings.run_dir(received_date)
     since = _parse_time((raw or {}).get("started_at"))
@@ -405,7 +405,8 @@ def _checks_table(title: str, record: dict | None) -> str:
 
 def _reference_section(run_dir: Path, settings: Settings) -> str:
     """Reference rows set aside before dbt, collapsed duplicates, unknown opt-out flags and
-    erasure requests that name no account (bingewatch/reference_data.py, bingewatch/erasure.py)."""
+    erasure requests that name no account (bingewatch/reference_data.py,
+    bingewatch/nightly/apply_erasures.py)."""
     reference = read_json(run_dir / REFERENCE_RECORD)
     erasure_log = read_json(settings.warehouse_dir / ERASURE_LOG) or {}
     if reference is None and not erasure_log.get("rejected_requests"):
@@ -556,7 +557,7 @@ def write_report(settings: Settings, received_date: date) -> Path:
         "publish": read_json(run_dir / PUBLISH_RECORD),
     }
     records["dbt"] = dbt_build_record(settings, received_date, records["raw"])
-    from bingewatch.publish import publication_is_current
+    from bingewatch.nightly.publish import publication_is_current
 
     status, sentence = _outcome(records, publication_is_current(settings))
     candidate = settings.audit_dir / f"candidate-{received_date.isoformat()}.duckdb"

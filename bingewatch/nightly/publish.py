@@ -46,8 +46,8 @@ def publication_is_current(settings: Settings) -> bool:
     publishing the same tables again."""
     import duckdb
 
-    from bingewatch.erasure import erasures_done
     from bingewatch.ledger import ledger_digest, processed_files
+    from bingewatch.nightly.apply_erasures import erasures_done
 
     if not settings.published_path.is_file():
         return False
@@ -77,7 +77,7 @@ def _stage_candidate(settings: Settings, received_date: date) -> Path:
     # A fresh attempt at D: an earlier attempt's audit and publication no longer describe it.
     for stale in (MARTS_RECORD, PUBLISH_RECORD):
         (settings.run_dir(received_date) / stale).unlink(missing_ok=True)
-    from bingewatch.erasure import erasures_done
+    from bingewatch.nightly.apply_erasures import erasures_done
 
     target = candidate_path(settings, received_date)
     mark = high_water_mark(settings, received_date)
