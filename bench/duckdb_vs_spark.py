@@ -33,8 +33,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bingewatch.settings import Settings  # noqa: E402
 from bingewatch.nightly.dbt_build import run_dbt  # noqa: E402
+from bingewatch.settings import Settings  # noqa: E402
 
 
 def timed_build(settings: Settings, target: str, start: date, end: date) -> dict:

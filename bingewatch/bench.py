@@ -312,12 +312,14 @@ def run_stages(
     With ``progress_path``, the figures so far are written there after every stage, so a run
     stopped half-way (hours into the large scale) still says where its time and memory went.
     """
-    from bingewatch.ledger import plan_batch
     from bingewatch.nightly.dbt_build import build_batch
-    from bingewatch.nightly.publish import publish, stage_candidate
+    from bingewatch.nightly.plan_batch import plan_batch
+    from bingewatch.nightly.publish import publish
+    from bingewatch.nightly.stage_candidate import stage_candidate
+    from bingewatch.nightly.validate_marts import validate_marts
+    from bingewatch.nightly.validate_raw_batch import validate_raw_batch
     from bingewatch.nightly.wait_for_raw_partition import wait_for_raw_partition
     from bingewatch.nightly.write_report import write_report
-    from bingewatch.quality import validate_marts, validate_raw_batch
 
     stages: dict[str, dict[str, Any]] = {}
     details: dict[str, Any] = {}
@@ -491,8 +493,9 @@ def _worker_history(settings: Settings, start: date, end: date) -> dict[str, Any
     (The raw gate's volume history is left empty: day N's volume checks then say so.)
     """
     from bingewatch.nightly.dbt_build import build_batch
-    from bingewatch.nightly.publish import publish, stage_candidate
-    from bingewatch.quality import validate_marts
+    from bingewatch.nightly.publish import publish
+    from bingewatch.nightly.stage_candidate import stage_candidate
+    from bingewatch.nightly.validate_marts import validate_marts
 
     timings = {}
     started = time.monotonic()

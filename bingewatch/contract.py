@@ -105,6 +105,11 @@ MART_COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
+# Run metadata in the published file: one row with the logical date, the ledger's high-water
+# mark and file counts of the snapshot (staged with the candidate).
+PUBLICATION_TABLE = "publication"
+
+
 def ddl(columns: dict[str, str]) -> str:
     """A column list as DDL: ``"name type, name type"``."""
     return ", ".join(f"{name} {type_}" for name, type_ in columns.items())

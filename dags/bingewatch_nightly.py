@@ -112,7 +112,7 @@ def bingewatch_nightly():
         from airflow.sdk.exceptions import AirflowFailException
 
         from bingewatch.ledger import RawFilesChanged
-        from bingewatch.ledger import plan_batch as plan
+        from bingewatch.nightly.plan_batch import plan_batch as plan
 
         try:
             return plan(_settings(), _arrival_date(ds), run_id)
@@ -122,7 +122,7 @@ def bingewatch_nightly():
     @task
     def validate_raw_batch(plan: dict, ds=None) -> dict:
         """Great Expectations raw-batch suite on the batch's files; blocking failures stop the run."""
-        from bingewatch.quality import validate_raw_batch as validate
+        from bingewatch.nightly.validate_raw_batch import validate_raw_batch as validate
 
         return validate(_settings(), _arrival_date(ds))
 
@@ -155,7 +155,7 @@ def bingewatch_nightly():
         from airflow.sdk.exceptions import AirflowSkipException
 
         from bingewatch.nightly.publish import publication_is_current
-        from bingewatch.nightly.publish import stage_candidate as stage
+        from bingewatch.nightly.stage_candidate import stage_candidate as stage
 
         if publication_is_current(_settings()):
             raise AirflowSkipException("nothing new: the published snapshot already holds every raw file")
@@ -166,7 +166,7 @@ def bingewatch_nightly():
         """Great Expectations mart suites on the candidate; blocking failures stop publication."""
         from pathlib import Path
 
-        from bingewatch.quality import validate_marts as validate
+        from bingewatch.nightly.validate_marts import validate_marts as validate
 
         validate(_settings(), Path(candidate), _arrival_date(ds))
         return candidate

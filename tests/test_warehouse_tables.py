@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from bingewatch.contract import MART_DDL, OPTIONAL_TABLES, PUBLISHED_TABLES
-from bingewatch.nightly.publish import stage_candidate
+from bingewatch.nightly.stage_candidate import stage_candidate
 from bingewatch.settings import Settings
 from bingewatch.warehouse_tables import contract, readable_warehouse, spark_tables_dir
 

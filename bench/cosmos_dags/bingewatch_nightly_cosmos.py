@@ -147,7 +147,7 @@ def bingewatch_nightly_cosmos():
 
     @task
     def validate_raw_batch(partition: str, ds=None) -> dict:
-        from bingewatch.quality import validate_raw_batch as validate
+        from bingewatch.nightly.validate_raw_batch import validate_raw_batch as validate
 
         return validate(_settings(), _arrival_date(ds))
 
@@ -155,13 +155,13 @@ def bingewatch_nightly_cosmos():
 
     @task(retries=2, retry_delay=timedelta(seconds=RETRY_DELAY_S / 3))
     def stage_candidate(ds=None) -> str:
-        from bingewatch.nightly.publish import stage_candidate as stage
+        from bingewatch.nightly.stage_candidate import stage_candidate as stage
 
         return str(stage(_settings(), _arrival_date(ds)))
 
     @task
     def validate_marts(candidate: str, ds=None) -> str:
-        from bingewatch.quality import validate_marts as validate
+        from bingewatch.nightly.validate_marts import validate_marts as validate
 
         validate(_settings(), Path(candidate), _arrival_date(ds))
         return candidate

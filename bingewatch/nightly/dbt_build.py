@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from bingewatch import ledger
+from bingewatch.nightly.plan_batch import plan_batch
 from bingewatch.pause_points import pause_point
 from bingewatch.pseudonyms import write_viewer_keys
 from bingewatch.reference_data import ReferenceDataError, prepare_reference_data
@@ -137,7 +138,7 @@ def run_dbt(
     """Write viewer keys, run `dbt <command>` on the planned batch; return a summary.
 
     [start, end] are the first and last arrival dates of the batch (warehouse/run_files.parquet,
-    written by ``ledger.plan_batch``): the models read the batch's files and look that far around
+    written by ``plan_batch``): the models read the batch's files and look that far around
     them. Raises DbtBuildFailed naming every node that errored or failed.
     """
     if end < start:
@@ -212,7 +213,7 @@ def build_batch(
 ) -> dict:
     """Build every raw file pending at logical_date in one `dbt build`, then commit the ledger.
 
-    ``plan`` is the batch ``ledger.plan_batch`` chose (planned here when not given). Nothing
+    ``plan`` is the batch ``plan_batch`` chose (planned here when not given). Nothing
     pending: no dbt at all. ``full_refresh`` forgets the ledger first and rebuilds every table
     from all raw files. Holds the data directory's writer lock throughout.
     """
@@ -220,7 +221,7 @@ def build_batch(
         if full_refresh:
             ledger.forget_from(settings, date.min)
         if plan is None or full_refresh:
-            plan = ledger.plan_batch(settings, logical_date, run_id)
+            plan = plan_batch(settings, logical_date, run_id)
         if not plan["files"]:
             return {"elapsed_s": 0.0, "statuses": {}, "failed": [], "messages": {}, "files": 0}
         summary = run_dbt(

@@ -1,12 +1,14 @@
 """Great Expectations quality gates for bingewatch (write-audit-publish).
 
-``validate_raw_batch`` runs before dbt on the arrival date's Parquet partition;
-``validate_marts`` runs on the candidate publication. Both push every expectation down as SQL
-on DuckDB (through SQLAlchemy, with the small GX/DuckDB workaround in ``_gx_duckdb``), write
-their record to ``runs/<D>/`` and raise ``QualityGateFailed`` on a blocking failure.
-Suites live as committed files under ``expectations/`` (authored in ``suites.py``).
+The checks of the two gates live in ``gates`` (pre-checks, the GX run, the record, the
+blocking decision); the nightly steps that run them are ``bingewatch.nightly.validate_raw_batch``
+(before dbt, on the batch's Parquet files) and ``bingewatch.nightly.validate_marts`` (on the
+candidate publication). Every expectation is pushed down as SQL on DuckDB (through SQLAlchemy,
+with the small GX/DuckDB workaround in ``_gx_duckdb``); each gate writes its record to
+``runs/<D>/`` and raises ``QualityGateFailed`` on a blocking failure. Suites live as committed
+files under ``expectations/`` (authored in ``suites.py``).
 """
 
-from bingewatch.quality.gates import QualityGateFailed, validate_marts, validate_raw_batch
+from bingewatch.quality.gates import QualityGateFailed
 
-__all__ = ["QualityGateFailed", "validate_marts", "validate_raw_batch"]
+__all__ = ["QualityGateFailed"]

@@ -14,8 +14,9 @@ from datetime import date
 import duckdb
 import pytest
 
-from bingewatch.nightly.publish import publish, stage_candidate
-from bingewatch.quality import validate_marts
+from bingewatch.nightly.publish import publish
+from bingewatch.nightly.stage_candidate import stage_candidate
+from bingewatch.nightly.validate_marts import validate_marts
 from bingewatch.settings import Settings
 
 pytestmark = pytest.mark.slow

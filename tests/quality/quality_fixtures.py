@@ -150,7 +150,7 @@ def write_raw_partition(settings, received_date=RUN_DATE, n=200, files=2, sql=RA
     then holds them once ``commit_batch`` says dbt built them)."""
     import duckdb
 
-    from bingewatch.ledger import plan_batch
+    from bingewatch.nightly.plan_batch import plan_batch
 
     partition = settings.events_partition(received_date)
     partition.mkdir(parents=True, exist_ok=True)

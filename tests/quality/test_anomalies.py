@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from quality_fixtures import RUN_DATE
 
-from bingewatch.nightly.publish import stage_candidate
+from bingewatch.nightly.stage_candidate import stage_candidate
+from bingewatch.nightly.validate_marts import validate_marts
 from bingewatch.nightly.write_report import write_report
-from bingewatch.quality import validate_marts
 from bingewatch.quality.anomalies import FIGURE_NAMES, NOT_ENOUGH_HISTORY, band, figures_from_candidate
 from bingewatch.records import write_json
 

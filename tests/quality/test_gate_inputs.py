@@ -11,10 +11,13 @@ import duckdb
 import pytest
 from quality_fixtures import RUN_DATE, build_warehouse, write_raw_partition
 
-from bingewatch.nightly.publish import publish, stage_candidate
+from bingewatch.nightly.publish import publish
+from bingewatch.nightly.stage_candidate import stage_candidate
+from bingewatch.nightly.validate_marts import validate_marts
+from bingewatch.nightly.validate_raw_batch import validate_raw_batch
 from bingewatch.nightly.wait_for_raw_partition import RawPartitionMissing, wait_for_raw_partition
 from bingewatch.nightly.write_report import write_report
-from bingewatch.quality import QualityGateFailed, validate_marts, validate_raw_batch
+from bingewatch.quality import QualityGateFailed
 from bingewatch.settings import Settings
 
 NEXT_DATE = RUN_DATE + timedelta(days=1)

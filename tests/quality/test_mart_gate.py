@@ -11,9 +11,11 @@ import duckdb
 import pytest
 from quality_fixtures import RUN_DATE, VIEWERS, build_warehouse, viewer_key
 
-from bingewatch.nightly.publish import PublishRefused, publish, stage_candidate
+from bingewatch.nightly.publish import PublishRefused, publish
+from bingewatch.nightly.stage_candidate import stage_candidate
+from bingewatch.nightly.validate_marts import validate_marts
 from bingewatch.nightly.write_report import write_report
-from bingewatch.quality import QualityGateFailed, validate_marts
+from bingewatch.quality import QualityGateFailed
 from bingewatch.settings import Settings
 
 NEXT_DATE = RUN_DATE + timedelta(days=1)

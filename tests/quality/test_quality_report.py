@@ -7,10 +7,13 @@ from datetime import timedelta
 
 from quality_fixtures import RUN_DATE, write_raw_partition
 
-from bingewatch.ledger import commit_batch, plan_batch
-from bingewatch.nightly.publish import publish, stage_candidate
+from bingewatch.ledger import commit_batch
+from bingewatch.nightly.plan_batch import plan_batch
+from bingewatch.nightly.publish import publish
+from bingewatch.nightly.stage_candidate import stage_candidate
+from bingewatch.nightly.validate_marts import validate_marts
+from bingewatch.nightly.validate_raw_batch import validate_raw_batch
 from bingewatch.nightly.write_report import write_report
-from bingewatch.quality import validate_marts, validate_raw_batch
 from bingewatch.records import write_json
 
 REMOTE_URL = re.compile(r"url\(\s*['\"]?https?://", re.IGNORECASE)
@@ -143,7 +146,8 @@ def test_dbt_build_timing_comes_from_this_nights_run_results_only(settings):
 
 def test_the_report_shows_files_built_and_pending_per_arrival_date(settings):
     """The run's batch (the ledger's plan) and what the audit still found pending."""
-    from bingewatch.ledger import commit_batch, plan_batch
+    from bingewatch.ledger import commit_batch
+    from bingewatch.nightly.plan_batch import plan_batch
     from bingewatch.quality.gates import _completeness_check
 
     text = write_report(settings, RUN_DATE).read_text()

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from quality_fixtures import RAW_SQL, RUN_DATE, write_raw_partition
 
-from bingewatch.ledger import plan_batch
+from bingewatch.nightly.plan_batch import plan_batch
+from bingewatch.nightly.validate_raw_batch import validate_raw_batch as validate_planned
 from bingewatch.quality import QualityGateFailed
-from bingewatch.quality import validate_raw_batch as validate_planned
 from bingewatch.records import write_json
 
 

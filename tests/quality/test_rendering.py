@@ -18,9 +18,12 @@ from headless import ARTIFACTS, colour_census, dump_dom, screenshot, share
 from quality_fixtures import RUN_DATE, write_raw_partition
 
 from bingewatch.ledger import commit_batch
-from bingewatch.nightly.publish import publish, stage_candidate
+from bingewatch.nightly.publish import publish
+from bingewatch.nightly.stage_candidate import stage_candidate
+from bingewatch.nightly.validate_marts import validate_marts
+from bingewatch.nightly.validate_raw_batch import validate_raw_batch
 from bingewatch.nightly.write_report import write_report
-from bingewatch.quality import QualityGateFailed, validate_marts, validate_raw_batch
+from bingewatch.quality import QualityGateFailed
 from bingewatch.quality.suites import CHECKPOINTS
 from bingewatch.settings import Settings
 
