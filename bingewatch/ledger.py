@@ -11,9 +11,10 @@ The run whose logical date is D:
 1. ``plan_batch`` (``bingewatch.nightly.plan_batch``) lists every raw file with arrival date
    <= D. A file the ledger holds must be unchanged (raw files are immutable): a different size,
    or a different fingerprint when the modification time moved, or a file that disappeared, is
-   a blocking ``RawFilesChanged`` naming it. Every file the ledger does not hold is the batch: new partitions, dates a scheduler
-   skipped, files added late to old partitions. The batch goes to ``warehouse/run_files.parquet``,
-   which dbt reads (source ``bingewatch.run_files``): the models read only those files.
+   a blocking ``RawFilesChanged`` naming it. Every file the ledger does not hold is the batch:
+   new partitions, dates a scheduler skipped, files added late to old partitions. The batch goes
+   to ``warehouse/run_files.parquet``, which dbt reads (source ``bingewatch.run_files``): the
+   models read only those files.
 2. dbt builds the batch. Every incremental model first deletes the rows of the batch's files,
    then inserts them again, so building a batch twice gives the same tables.
 3. ``commit_batch`` adds the batch to the ledger, after dbt succeeded. A crash anywhere before
