@@ -11,7 +11,7 @@ import shutil
 import duckdb
 import pytest
 
-from bingewatch.bench import (
+from bench.harness import (
     COMPARED_TABLES,
     RUN_STAGES,
     baseline_path,
@@ -142,7 +142,7 @@ def test_bench_refuses_an_unknown_scale(capsys):
 
 def test_a_stopped_worker_leaves_its_progress_in_the_failure(tmp_path, monkeypatch):
     """A worker stopped half-way (a large run at the time box): its stages so far are kept."""
-    import bingewatch.bench as bench_module
+    import bench.harness as bench_module
 
     out = tmp_path / "pipeline-0.json"
     measured = {"stages": {"raw_validation": {"seconds": 22.2}}, "running": {"stage": "dbt"}}

@@ -287,9 +287,9 @@ def _bench_env(data_dir: Path, memory_limit: str) -> dict[str, str]:
 
 
 def _worker(kind: str, data_dir: Path, memory_limit: str, out: Path, log: Path, *extra: str) -> dict:
-    """Run one worker (``python -m bingewatch.bench --worker KIND``); return its JSON result."""
+    """Run one worker (``python bench/harness.py --worker KIND``); return its JSON result."""
     out.unlink(missing_ok=True)
-    args = [sys.executable, "-m", "bingewatch.bench", "--worker", kind, "--data-dir", str(data_dir)]
+    args = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--data-dir", str(data_dir)]
     args += ["--out", str(out), *extra]
     child = timed_child(args, _bench_env(data_dir, memory_limit), log)
     if child["returncode"] != 0 or not out.exists():
@@ -539,8 +539,8 @@ def _worker_airflow(settings: Settings) -> dict[str, Any]:
 
 
 def worker_main(argv: list[str]) -> int:
-    """Entry point of the worker process (``python -m bingewatch.bench --worker ...``)."""
-    parser = argparse.ArgumentParser(prog="bingewatch.bench --worker")
+    """Entry point of the worker process (``python bench/harness.py --worker ...``)."""
+    parser = argparse.ArgumentParser(prog="bench/harness.py --worker")
     parser.add_argument("--worker", required=True, choices=["pipeline", "baseline", "history", "airflow"])
     parser.add_argument("--data-dir", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)
