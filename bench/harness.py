@@ -666,10 +666,6 @@ def generate(data_dir: Path, scale: str, days: int | None, seed: int, log: Path,
     return child
 
 
-def _run_seconds(run: dict, stages=RUN_STAGES) -> float:
-    return sum(run["stages"][s]["seconds"] for s in stages)
-
-
 def _summarise_pipeline(worker: dict) -> dict[str, Any]:
     """Per-stage seconds summed over the worker's dates, and its totals."""
     stages = {s: round(sum(r["stages"][s]["seconds"] for r in worker["runs"]), 3) for s in RUN_STAGES}
@@ -1149,46 +1145,6 @@ def write_results(results: dict[str, Any], results_dir: Path) -> list[Path]:
         encoding="utf-8",
     )
     return [json_path, md_path]
-
-
-def resummarise(json_path: Path) -> list[Path]:
-    """Recompute the summary and table of a stored results file with this code (its raw
-    per-stage figures are kept in full), e.g. after adding a figure; rewrites both files."""
-    results = json.loads(Path(json_path).read_text())
-
-    def rebuilt(summary: dict) -> dict:
-        worker = {
-            "runs": summary["per_date"],
-            "peak_tree_rss_mb": summary["peak_tree_rss_mb"],
-            "process": {
-                "peak_rss_mb": summary["peak_single_process_rss_mb"],
-                "seconds": summary["worker_wall_s"],
-            },
-        }
-        return _summarise_pipeline(worker)
-
-    results["pipeline"] = [rebuilt(p) for p in results["pipeline"]]
-    growth = results.get("growth")
-    if growth:
-        growth["day_2"] = [rebuilt(r) for r in growth["day_2"]]
-        growth["day_n"] = [rebuilt(r) for r in growth["day_n"]]
-        for key in ("day_2", "day_n"):
-            growth[f"{key}_run_s"] = _median([r["run_s"] for r in growth[key]])
-            growth[f"{key}_run_cpu_s"] = _median([r["run_cpu_s"] for r in growth[key]])
-        growth["ratio"] = _ratio(growth["day_n_run_s"], growth["day_2_run_s"])
-        growth["ratio_cpu"] = _ratio(growth["day_n_run_cpu_s"], growth["day_2_run_cpu_s"])
-        last = f"day_{growth['days']}"
-        growth["per_stage_median_s"] = {
-            s: {
-                "day_2_s": _median([r["stages_s"][s] for r in growth["day_2"]]),
-                f"{last}_s": _median([r["stages_s"][s] for r in growth["day_n"]]),
-                "day_2_cpu_s": _median([r["stages_cpu_s"][s] for r in growth["day_2"]]),
-                f"{last}_cpu_s": _median([r["stages_cpu_s"][s] for r in growth["day_n"]]),
-            }
-            for s in RUN_STAGES
-        }
-    results["summary"] = summarise(results)
-    return write_results(results, Path(json_path).parent)
 
 
 _SIZE = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$", re.IGNORECASE)
