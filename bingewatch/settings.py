@@ -103,3 +103,17 @@ def pseudonym_key() -> str:
         "BINGEWATCH_PSEUDONYM_KEY is not set. Set it to a secret, or set "
         "BINGEWATCH_ALLOW_DEV_KEY=1 to use the public development key (never in production)."
     )
+
+
+def dbt_target() -> str:
+    """The profiles.yml output to build: BINGEWATCH_DBT_TARGET, default duckdb."""
+    return os.environ.get("BINGEWATCH_DBT_TARGET", "duckdb")
+
+
+def dbt_target_dir(settings: Settings) -> Path:
+    """dbt's target path (compiled SQL, partial-parse state, run results) for the current target.
+
+    Each target keeps its own, so switching targets never invalidates the other's parse state.
+    """
+    target = dbt_target()
+    return settings.warehouse_dir / ("dbt_target" if target == "duckdb" else f"dbt_target_{target}")

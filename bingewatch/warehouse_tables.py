@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 
 from bingewatch.contract import MART_DDL, WAREHOUSE_DDL
-from bingewatch.settings import Settings
+from bingewatch.settings import Settings, dbt_target
 
 SPARK_VIEWS_FILE = "tables.duckdb"
 
@@ -138,8 +138,6 @@ def readable_warehouse(settings: Settings, target: str | None = None) -> Path:
 
     ``target`` defaults to BINGEWATCH_DBT_TARGET, the target dbt_build built. Open it read-only.
     """
-    from bingewatch.nightly.dbt_build import dbt_target
-
     target = target or dbt_target()
     if target == "duckdb":
         if not settings.warehouse_path.is_file():

@@ -11,8 +11,8 @@ outage catches up by itself; a range (a backfill, a history import) is one run.
    (bounded wait; a missing partition fails with the date and path in the message).
 2. **apply_erasures** – accounts with an erasure request are removed from raw history and the
    warehouse (new requests), and from the files about to be processed (every run); logged.
-3. **plan_batch** – the ledger (`bingewatch.ledger`) picks the batch: every unprocessed raw file
-   with arrival date <= D; a processed file that changed or vanished blocks, naming it.
+3. **plan_batch** – the ledger (`bingewatch.ledger`) picks the batch: every unprocessed raw
+   file with arrival date <= D; a processed file that changed or vanished blocks, naming it.
 4. **validate_raw_batch** – the Great Expectations raw-batch suite on the batch's files.
 5. **dbt_build** – one `dbt build` of staging → intermediate → marts over the batch, then the
    ledger commit; late events recompute exactly the viewer-days, windows and streaks they touch.
@@ -33,7 +33,8 @@ DAG, `bingewatch run`, the benchmark); within Airflow those tasks also take the 
 `bingewatch_warehouse` pool, so a backfill and a scheduled run queue rather than wait on the lock.
 Create the pool once per deployment (`bingewatch run`, the compose init service and the test
 harness do): `airflow pools set bingewatch_warehouse 1 "one warehouse writer"`.
-Heavy imports live inside the tasks.
+Heavy imports live inside the tasks; each task's logic is the `bingewatch.nightly` module of
+the same name.
 A task's final failure calls `bingewatch.nightly.alerts` (recorded, logged, sent through the
 `bingewatch_alerts` connection when one exists). Paths come from `BINGEWATCH_DATA_DIR`;
 runbook (schedule, backfill, rerun, alerts): docs/operations.md.

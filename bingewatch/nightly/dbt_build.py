@@ -23,7 +23,14 @@ from bingewatch.nightly.plan_batch import plan_batch
 from bingewatch.pause_points import pause_point
 from bingewatch.pseudonyms import write_viewer_keys
 from bingewatch.reference_data import ReferenceDataError, prepare_reference_data
-from bingewatch.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, pseudonym_key
+from bingewatch.settings import (  # noqa: F401 (dbt_target is also read from here)
+    DBT_PROJECT_DIR,
+    PROJECT_ROOT,
+    Settings,
+    dbt_target,
+    dbt_target_dir,
+    pseudonym_key,
+)
 from bingewatch.writer_lock import writer_lock
 
 log = logging.getLogger(__name__)
@@ -33,20 +40,6 @@ log = logging.getLogger(__name__)
 # so the main environment's Airflow and DuckDB pins never meet pyspark's.
 SPARK_ENVIRONMENT = PROJECT_ROOT / ".venv-spark"
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def dbt_target() -> str:
-    """The profiles.yml output to build: BINGEWATCH_DBT_TARGET, default duckdb."""
-    return os.environ.get("BINGEWATCH_DBT_TARGET", "duckdb")
-
-
-def dbt_target_dir(settings: Settings) -> Path:
-    """dbt's target path (compiled SQL, partial-parse state, run results) for the current target.
-
-    Each target keeps its own, so switching targets never invalidates the other's parse state.
-    """
-    target = dbt_target()
-    return settings.warehouse_dir / ("dbt_target" if target == "duckdb" else f"dbt_target_{target}")
 
 
 _MESSAGE_CHARS = 400
