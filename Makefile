@@ -20,7 +20,7 @@ export UV_PYTHON_DOWNLOADS := never
 help:
 	@echo "make run    install, generate sample data if there is none, run the nightly DAG once over it"
 	@echo "make test   install and run the whole test suite"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff check, ruff format --check, sqlfluff lint"
 	@echo "make spark-install   Java and the separate dbt-spark + pyspark environment (.venv-spark/)"
 
 # uv comes from PyPI through pip: into a small venv, or, where the venv module is missing
@@ -67,8 +67,12 @@ TEST_WORKERS ?= 2
 test: install spark-install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
+# The same checks as .pre-commit-config.yaml and tests/test_lint.py.
+LINT_PYTHON := bingewatch dags tests bench scripts
 lint: install
-	$(BIN)/ruff check bingewatch dags tests
+	$(BIN)/ruff check $(LINT_PYTHON)
+	$(BIN)/ruff format --check $(LINT_PYTHON)
+	$(BIN)/sqlfluff lint dbt_project
 
 clean-data:
 	rm -rf data
