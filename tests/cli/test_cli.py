@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 
@@ -10,13 +11,19 @@ import pytest
 from bingewatch.cli import main
 
 
-def test_help_explains_the_subcommands(capsys):
+def test_help_lists_every_subcommand_with_its_purpose_and_each_has_a_handler(capsys):
+    """A subcommand added without a handler, without a help line, or missing from --help."""
+    from bingewatch.cli import COMMANDS, build_parser
+
+    [subcommands] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(subcommands.choices) == set(COMMANDS)
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])
     assert exit_info.value.code == 0
-    out = capsys.readouterr().out
-    for command in ("generate", "run", "summary"):
-        assert command in out
+    out = " ".join(capsys.readouterr().out.split())
+    for action in subcommands._choices_actions:
+        assert action.help, action.dest
+        assert f"{action.dest} {' '.join(action.help.split())}" in out, action.dest
 
 
 def test_bad_date_is_a_usage_error(capsys):

@@ -7,6 +7,8 @@ import csv
 import duckdb
 import pytest
 
+from bingewatch.contract import MART_COLUMNS, MART_DDL
+
 DAG_ID = "bingewatch_public_aggregates"
 
 
@@ -28,13 +30,13 @@ def test_scheduled_on_the_published_asset(dag):
 
 
 def test_export_writes_the_public_table_as_csv_without_touching_the_snapshot(dag, tmp_path, monkeypatch):
+    """The published table as the contract defines it (bingewatch.contract): a CSV header that
+    drops, renames or reorders a column, or rows out of order, fail here."""
     published = tmp_path / "published" / "bingewatch.duckdb"
     published.parent.mkdir(parents=True)
     with duckdb.connect(str(published)) as con:
-        con.execute(
-            "create table public_title_streaks (series_title varchar, viewers bigint, streak_days int)"
-        )
-        con.execute("insert into public_title_streaks values ('Show B', 12, 18), ('Show A', 53, 18)")
+        con.execute(f"create table public_title_streaks ({MART_DDL['public_title_streaks']})")
+        con.execute("insert into public_title_streaks values ('Show B', 12), ('Show A', 53)")
     before = published.read_bytes()
     monkeypatch.setenv("BINGEWATCH_DATA_DIR", str(tmp_path))
 
@@ -42,11 +44,9 @@ def test_export_writes_the_public_table_as_csv_without_touching_the_snapshot(dag
 
     target = tmp_path / "reports" / "public" / "title_streaks.csv"
     assert result == {"path": str(target), "rows": 2}
-    rows = list(csv.DictReader(target.open()))
-    assert rows == [
-        {"series_title": "Show A", "viewers": "53", "streak_days": "18"},
-        {"series_title": "Show B", "viewers": "12", "streak_days": "18"},
-    ]
+    header, *rows = list(csv.reader(target.open()))
+    assert header == list(MART_COLUMNS["public_title_streaks"])
+    assert rows == [["Show A", "53"], ["Show B", "12"]]
     assert published.read_bytes() == before
     assert not list(target.parent.glob(".*.tmp"))
 

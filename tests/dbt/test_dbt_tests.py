@@ -12,8 +12,21 @@ from bingewatch.settings import Settings
 pytestmark = pytest.mark.slow
 
 
+def _declared_unit_tests() -> list[str]:
+    import yaml
+
+    from bingewatch.settings import DBT_PROJECT_DIR
+
+    return [
+        test["name"]
+        for path in sorted((DBT_PROJECT_DIR / "models").rglob("*.yml"))
+        for test in (yaml.safe_load(path.read_text()) or {}).get("unit_tests", [])
+    ]
+
+
 def test_dbt_unit_tests_pass(copy_of_tiny_run):
-    """Every rule and sessionisation edge case (models/intermediate/_intermediate__unit_tests.yml)."""
+    """Every unit test the YAML declares ran and passed: one that vanished (a bad selector, a
+    model renamed under it, a YAML file dbt no longer reads) fails the count."""
     summary = run_dbt(
         Settings.from_env(copy_of_tiny_run),
         date(2026, 3, 4),
@@ -22,7 +35,9 @@ def test_dbt_unit_tests_pass(copy_of_tiny_run):
         extra_args=["--select", "test_type:unit"],
         echo=None,
     )
-    assert summary["statuses"].get("pass", 0) >= 12
+    declared = _declared_unit_tests()
+    assert len(declared) == len(set(declared)) >= 12
+    assert summary["statuses"] == {"pass": len(declared)}
     assert summary["failed"] == []
 
 

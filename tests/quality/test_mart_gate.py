@@ -269,7 +269,14 @@ def test_missing_candidate_fails_with_a_record(settings):
     assert (settings.run_dir(RUN_DATE) / "marts.json").is_file()
 
 
-def test_fixture_builder_is_consistent(tmp_path):
+def test_the_gate_tests_run_on_the_published_contract(tmp_path):
+    """The fixture warehouse these tests publish from has the contract's tables, columns and
+    types (bingewatch.contract): a gate test passing on some other shape would prove nothing."""
+    from bingewatch.contract import MART_DDL, PUBLISHED_TABLES
+
     path = build_warehouse(tmp_path / "w.duckdb", viewers=3, days=2)
     with duckdb.connect(str(path), read_only=True) as con:
-        assert con.execute("select count(*) from viewer_days").fetchone()[0] == 6
+        for table in PUBLISHED_TABLES:
+            described = con.execute(f"describe {table}").fetchall()
+            assert ", ".join(f"{name} {type_.lower()}" for name, type_, *_ in described) == MART_DDL[table]
+        assert con.execute("select count(*) from viewer_days").fetchone()[0] == 3 * 2
