@@ -1,4 +1,4 @@
--- The benchmark's baseline (issue #7, DESIGN §10): the same viewer_days and notable_viewers as
+-- The benchmark's baseline (issue #7): the same viewer_days and notable_viewers as
 -- the nightly pipeline, computed by one hand-written DuckDB script straight from the raw Parquet,
 -- from scratch over every arrival date up to the run's last one. No dbt, no validation, no
 -- write-audit-publish, no incremental state: the floor the pipeline is measured against.

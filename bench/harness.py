@@ -737,7 +737,7 @@ def dbt_full_parse(settings: Settings, day: date, memory_limit: str, log: Path) 
 def run_growth(
     root: Path, scale: str, days: int, repeats: int, seed: int, memory_limit: str, progress: Callable
 ) -> dict[str, Any]:
-    """Day N against day 2 at the same daily volume (DESIGN §10: at most 1.2x)."""
+    """Day N against day 2 at the same daily volume (the target: at most 1.2x)."""
     data_dir = root / f"growth-{scale}"
     settings = Settings(data_dir)
     logs = root / "logs"

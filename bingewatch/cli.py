@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen = commands.add_parser(
         "generate",
         help="write synthetic raw playback data with planted notable viewers",
-        description="Write synthetic raw data (DESIGN §3) with a manifest and planted ground truth.",
+        description="Write synthetic raw data in the raw contract, with a manifest and planted ground truth.",
     )
     gen.add_argument(
         "--scale", default="sample", help="tiny, sample, small, medium or large (default: sample)"

@@ -1,6 +1,6 @@
 """Where bingewatch keeps its files, and the secrets it needs, read from the environment.
 
-Every path hangs off one data directory (DESIGN §4.1): ``BINGEWATCH_DATA_DIR``, default
+Every path hangs off one data directory: ``BINGEWATCH_DATA_DIR``, default
 ``./data``. Nothing here touches the disk; callers create what they write.
 """
 

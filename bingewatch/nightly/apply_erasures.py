@@ -1,4 +1,4 @@
-"""Erasure requests (DESIGN §7): an erased account disappears from every table, raw included.
+"""Erasure requests: an erased account disappears from every table, raw included.
 
 ``apply_erasures`` runs at the start of each nightly run, before anything reads the raw batch:
 

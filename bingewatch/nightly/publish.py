@@ -75,9 +75,10 @@ def _check_audited(settings: Settings, candidate: Path) -> date:
 def _prune_old_candidates(settings: Settings, keep: Path) -> list[str]:
     """Delete other dates' candidates once a newer snapshot is published.
 
-    They are full copies of the marts: keeping them would keep erased viewers around
-    (DESIGN §7) and grow the disk without bound. The published candidate itself stays, for the
-    report; a failed run's candidate stays until the next publication, for debugging.
+    They are full copies of the marts: keeping them would keep erased viewers around (an
+    erasure removes an account from retained snapshots too) and grow the disk without bound.
+    The published candidate itself stays, for the report; a failed run's candidate stays until
+    the next publication, for debugging.
     """
     pruned = []
     for path in settings.audit_dir.glob("candidate-*.duckdb*"):

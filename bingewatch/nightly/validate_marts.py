@@ -86,7 +86,7 @@ def validate_marts(settings: Settings, candidate_path: Path, received_date: date
     timings: dict[str, float] = {}
     extra["timings"] = timings
     # The warehouse is opened read-only by GX for the reconciliation checks: validate_marts
-    # runs after dbt has finished writing it (one writer at a time, DESIGN §5). On the spark
+    # runs after dbt has finished writing it (one writer at a time). On the spark
     # target it is a DuckDB file of views over Spark's Parquet tables.
     warehouse = readable_warehouse(settings)
     gx_checks, docs = _run_gx(

@@ -8,7 +8,7 @@ and building Data Docs, when the gate recorded them), the other recorded steps (
 publish), and the run's span: from the start of ``validate_raw_batch`` (the first step after
 the sensor) to the end of the last recorded step (publish, else the mart gate or the stage).
 The span holds dbt and the orchestration gaps between tasks; it excludes the sensor's wait
-and the report. Validation share = (raw gate + mart gate) / span. DESIGN §10's target:
+and the report. Validation share = (raw gate + mart gate) / span. The project's target:
 validation adds under 15 % to the run.
 """
 

@@ -714,7 +714,7 @@ def suite_specs() -> dict[str, dict[str, Any]]:
                     _meta(
                         "published.no_direct_identifiers",
                         b,
-                        "published tables carry only the keyed pseudonym (DESIGN §7)",
+                        "published tables carry only the keyed pseudonym, never a direct identifier",
                     ),
                 ),
                 (

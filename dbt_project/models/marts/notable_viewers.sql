@@ -63,7 +63,8 @@ final as (
     from all_rules
     inner join scope
         on all_rules.profile_id = scope.profile_id
-    -- Viewers who opted out of analytics are never singled out (DESIGN §7).
+    -- Viewers who opted out of analytics (or whose flag is unknown: unknown is never consent)
+    -- are never singled out.
     where not scope.is_analytics_opt_out
 
 )

@@ -29,7 +29,7 @@ renamed as (
         cast(received_date as date) as received_date,
         cast(event_ts as timestamp) as event_at,
         cast(received_at as timestamp) as received_at
-        -- ip_address is personal data and stops here (DESIGN §3.1).
+        -- ip_address is personal data and stops here: no model downstream needs it.
 
     from source
 
