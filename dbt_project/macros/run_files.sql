@@ -70,3 +70,18 @@
 {% macro affected_end_date() -%}
     {{ dbt.dateadd('day', var('max_lateness_days') + 1, run_end_date()) }}
 {%- endmacro %}
+
+{#- The clean events of the run's sessions (events: int_playback_events_deduplicated,
+    run_sessions: int_run_sessions), only the given columns: a session's events all arrive
+    within max_lateness_days of the run's arrival dates, so older partitions are not read. -#}
+{% macro run_session_events(events, run_sessions, columns) -%}
+    select
+        {%- for column in columns %}
+        {{ events }}.{{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ events }}
+    inner join {{ run_sessions }}
+        on {{ events }}.playback_session_id = {{ run_sessions }}.playback_session_id
+    where {{ events }}.received_date
+        >= {{ dbt.dateadd('day', -(var('max_lateness_days') + 1), run_start_date()) }}
+{%- endmacro %}

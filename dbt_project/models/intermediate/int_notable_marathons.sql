@@ -36,13 +36,9 @@ flagged as (
 
     select
         *,
-        case
-            when max(segment_ended_at) over viewer_order is null then 1
-            when segment_started_at > {{ add_milliseconds(
-                'max(segment_ended_at) over viewer_order', var('marathon_max_gap_s') * 1000) }}
-                then 1
-            else 0
-        end as is_new_block
+        {{ starts_new_island(
+            'segment_started_at', 'max(segment_ended_at) over viewer_order', var('marathon_max_gap_s') * 1000
+        ) }} as is_new_block
 
     from attended
     window viewer_order as (
@@ -57,11 +53,8 @@ numbered as (
 
     select
         *,
-        sum(is_new_block) over (
-            partition by profile_id
-            order by segment_started_at, playback_session_id, stretch_number
-            rows between unbounded preceding and current row
-        ) as block_number
+        {{ island_number('is_new_block', 'profile_id', 'segment_started_at, playback_session_id, stretch_number') }}
+            as block_number
 
     from flagged
 

@@ -20,18 +20,10 @@ run_sessions as (
 
 session_events as (
 
-    -- A session's events all arrive within max_lateness_days of the run's arrival date.
     -- Only the columns the windows need: they carry every selected column through their sort.
-    select
-        events.playback_session_id,
-        events.event_id,
-        events.event_type,
-        events.event_at
-    from events
-    inner join run_sessions
-        on events.playback_session_id = run_sessions.playback_session_id
-    where events.received_date
-        >= {{ dbt.dateadd('day', -(var('max_lateness_days') + 1), run_start_date()) }}
+    {{ run_session_events('events', 'run_sessions', [
+        'playback_session_id', 'event_id', 'event_type', 'event_at',
+    ]) }}
 
 ),
 

@@ -47,13 +47,11 @@ chain_flagged as (
 
     select
         *,
-        case
-            when is_interactive then 1
-            when lag(ended_at) over chain_order is null then 1
-            when started_at > {{ add_milliseconds(
-                'lag(ended_at) over chain_order', var('chain_gap_s') * 1000) }} then 1
-            else 0
-        end as is_chain_start
+        -- An interactive start begins a chain; so does a start after a gap over chain_gap_s.
+        (
+            is_interactive
+            or {{ starts_new_island('started_at', 'lag(ended_at) over chain_order', var('chain_gap_s') * 1000) }}
+        ) as is_chain_start
 
     from in_context
     window chain_order as (
@@ -66,11 +64,8 @@ chain_numbered as (
 
     select
         *,
-        sum(is_chain_start) over (
-            partition by profile_id, device_type
-            order by started_at, playback_session_id
-            rows between unbounded preceding and current row
-        ) as chain_number
+        {{ island_number('is_chain_start', 'profile_id, device_type', 'started_at, playback_session_id') }}
+            as chain_number
 
     from chain_flagged
 

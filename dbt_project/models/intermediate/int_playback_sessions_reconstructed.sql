@@ -32,20 +32,10 @@ titles as (
 session_events as (
 
     -- Only the columns used below: the CTE is read twice, so it is held, not streamed.
-    select
-        events.playback_session_id,
-        events.profile_id,
-        events.title_id,
-        events.device_type,
-        events.event_type,
-        events.media_offset_ms,
-        events.is_autoplay,
-        events.event_at
-    from events
-    inner join run_sessions
-        on events.playback_session_id = run_sessions.playback_session_id
-    where events.received_date
-        >= {{ dbt.dateadd('day', -(var('max_lateness_days') + 1), run_start_date()) }}
+    {{ run_session_events('events', 'run_sessions', [
+        'playback_session_id', 'profile_id', 'title_id', 'device_type',
+        'event_type', 'media_offset_ms', 'is_autoplay', 'event_at',
+    ]) }}
 
 ),
 

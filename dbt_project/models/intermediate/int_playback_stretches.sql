@@ -15,12 +15,13 @@ flagged as (
 
     select
         *,
-        case
-            when lag(interval_ended_at) over (
+        -- A stretch goes on only while each interval starts exactly where the last one ended.
+        coalesce(
+            lag(interval_ended_at) over (
                 partition by playback_session_id order by interval_started_at
-            ) = interval_started_at then 0
-            else 1
-        end as is_new_stretch
+            ) <> interval_started_at,
+            true
+        ) as is_new_stretch
 
     from intervals
 
@@ -30,11 +31,8 @@ numbered as (
 
     select
         *,
-        sum(is_new_stretch) over (
-            partition by playback_session_id
-            order by interval_started_at
-            rows between unbounded preceding and current row
-        ) as stretch_number
+        {{ island_number('is_new_stretch', 'playback_session_id', 'interval_started_at') }}
+            as stretch_number
 
     from flagged
 

@@ -62,7 +62,7 @@ night_bounded as (
 
     select
         *,
-        {{ local_to_utc_timestamp(dbt.dateadd('hour', 6, 'cast(activity_date as timestamp)'), 'time_zone') }}
+        {{ local_to_utc_timestamp(dbt.dateadd('hour', var('night_end_hour'), 'cast(activity_date as timestamp)'), 'time_zone') }}
             as night_ended_at
 
     from scoped_segments
@@ -73,13 +73,9 @@ blocks_flagged as (
 
     select
         *,
-        case
-            when segment_started_at > {{ add_milliseconds(
-                'max(segment_ended_at) over day_order', var('marathon_max_gap_s') * 1000) }}
-                then 1
-            when max(segment_ended_at) over day_order is null then 1
-            else 0
-        end as is_new_block
+        {{ starts_new_island(
+            'segment_started_at', 'max(segment_ended_at) over day_order', var('marathon_max_gap_s') * 1000
+        ) }} as is_new_block
 
     from night_bounded
     window day_order as (
@@ -94,11 +90,9 @@ blocks_numbered as (
 
     select
         *,
-        sum(is_new_block) over (
-            partition by profile_id, activity_date
-            order by segment_started_at, playback_session_id, stretch_number
-            rows between unbounded preceding and current row
-        ) as block_number
+        {{ island_number(
+            'is_new_block', 'profile_id, activity_date', 'segment_started_at, playback_session_id, stretch_number'
+        ) }} as block_number
 
     from blocks_flagged
 

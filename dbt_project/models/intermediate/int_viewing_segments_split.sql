@@ -79,7 +79,7 @@ fanned_out as (
             as date) as activity_date
 
     from scoped_stretches
-    cross join {{ day_offsets(32) }} as day_offsets
+    cross join {{ day_offsets(var('max_stretch_local_days')) }} as day_offsets
     where day_offsets.day_offset
         <= {{ dbt.datediff('scoped_stretches.local_start_date', 'scoped_stretches.local_end_date', 'day') }}
 
