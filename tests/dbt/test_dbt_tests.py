@@ -37,7 +37,8 @@ def test_dbt_unit_tests_pass(copy_of_tiny_run):
     )
     declared = _declared_unit_tests()
     assert len(declared) == len(set(declared)) >= 12
-    assert summary["statuses"] == {"pass": len(declared)}
+    assert summary["statuses"].get("pass") == len(declared)
+    assert set(summary["statuses"]) <= {"pass", "success"}  # "success": dbt's on-run-start hook
     assert summary["failed"] == []
 
 
