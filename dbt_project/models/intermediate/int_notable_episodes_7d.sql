@@ -3,6 +3,9 @@
 -- Rule episodes_7d: distinct episodes with an attended, completed session ending in the seven
 -- local days up to an activity day of the viewer.
 
+{#- The window's first day, relative to its last: notable_window_days days in all. -#}
+{%- set window_start_offset = -(var('notable_window_days') - 1) %}
+
 with
 
 scope as (
@@ -55,7 +58,8 @@ completed_episodes as (
         on sessions.profile_id = scope.profile_id
     inner join titles
         on sessions.title_id = titles.title_id
-    where sessions.local_end_date >= {{ dbt.dateadd('day', -(var('notable_window_days') - 1), 'scope.recompute_from_date') }}
+    where sessions.local_end_date
+        >= {{ dbt.dateadd('day', window_start_offset, 'scope.recompute_from_date') }}
         and sessions.is_completed
         and not sessions.is_unattended
         and titles.is_episode
@@ -73,7 +77,7 @@ windows as (
     inner join completed_episodes
         on activity_days.profile_id = completed_episodes.profile_id
         and completed_episodes.local_end_date
-            between {{ dbt.dateadd('day', -(var('notable_window_days') - 1), 'activity_days.activity_date') }}
+            between {{ dbt.dateadd('day', window_start_offset, 'activity_days.activity_date') }}
             and activity_days.activity_date
     group by 1, 2
 
@@ -88,7 +92,7 @@ notable as (
         cast(episodes as double) as metric_value,
         cast({{ var('episodes_7d_threshold') }} as double) as threshold,
         activity_date,
-        cast({{ dbt.dateadd('day', -(var('notable_window_days') - 1), 'activity_date') }} as date) as window_start_date
+        cast({{ dbt.dateadd('day', window_start_offset, 'activity_date') }} as date) as window_start_date
 
     from windows
     where episodes >= {{ var('episodes_7d_threshold') }}

@@ -53,8 +53,9 @@ numbered as (
 
     select
         *,
-        {{ island_number('is_new_block', 'profile_id', 'segment_started_at, playback_session_id, stretch_number') }}
-            as block_number
+        {{ island_number(
+            'is_new_block', 'profile_id', 'segment_started_at, playback_session_id, stretch_number'
+        ) }} as block_number
 
     from flagged
 

@@ -2,6 +2,9 @@
 
 -- Rule watch_hours_7d: attended watch hours in the seven local days up to an activity day.
 
+{#- The window's first day, relative to its last: notable_window_days days in all. -#}
+{%- set window_start_offset = -(var('notable_window_days') - 1) %}
+
 with
 
 scope as (
@@ -27,7 +30,8 @@ scoped_days as (
     from viewer_days
     inner join scope
         on viewer_days.profile_id = scope.profile_id
-    where viewer_days.activity_date >= {{ dbt.dateadd('day', -(var('notable_window_days') - 1), 'scope.recompute_from_date') }}
+    where viewer_days.activity_date
+        >= {{ dbt.dateadd('day', window_start_offset, 'scope.recompute_from_date') }}
 
 ),
 
@@ -42,7 +46,7 @@ windows as (
     inner join scoped_days as window_day
         on window_end.profile_id = window_day.profile_id
         and window_day.activity_date
-            between {{ dbt.dateadd('day', -(var('notable_window_days') - 1), 'window_end.activity_date') }}
+            between {{ dbt.dateadd('day', window_start_offset, 'window_end.activity_date') }}
             and window_end.activity_date
     where window_end.activity_date >= window_end.recompute_from_date
         and window_end.attended_ms > 0
@@ -59,7 +63,7 @@ notable as (
         cast(attended_hours as double) as metric_value,
         cast({{ var('watch_hours_7d_threshold') }} as double) as threshold,
         activity_date,
-        cast({{ dbt.dateadd('day', -(var('notable_window_days') - 1), 'activity_date') }} as date) as window_start_date
+        cast({{ dbt.dateadd('day', window_start_offset, 'activity_date') }} as date) as window_start_date
 
     from windows
     where attended_hours >= {{ var('watch_hours_7d_threshold') }}

@@ -50,7 +50,9 @@ chain_flagged as (
         -- An interactive start begins a chain; so does a start after a gap over chain_gap_s.
         (
             is_interactive
-            or {{ starts_new_island('started_at', 'lag(ended_at) over chain_order', var('chain_gap_s') * 1000) }}
+            or {{ starts_new_island(
+                'started_at', 'lag(ended_at) over chain_order', var('chain_gap_s') * 1000
+            ) }}
         ) as is_chain_start
 
     from in_context

@@ -62,8 +62,9 @@ night_bounded as (
 
     select
         *,
-        {{ local_to_utc_timestamp(dbt.dateadd('hour', var('night_end_hour'), 'cast(activity_date as timestamp)'), 'time_zone') }}
-            as night_ended_at
+        {{ local_to_utc_timestamp(
+            dbt.dateadd('hour', var('night_end_hour'), 'cast(activity_date as timestamp)'), 'time_zone'
+        ) }} as night_ended_at
 
     from scoped_segments
 
@@ -131,7 +132,9 @@ watching as (
         sum(case when not is_attended then watch_ms else 0 end) as unattended_ms,
         sum(case
             when segment_started_at < night_ended_at
-                then {{ milliseconds_between('segment_started_at', 'least(segment_ended_at, night_ended_at)') }}
+                then {{ milliseconds_between(
+                    'segment_started_at', 'least(segment_ended_at, night_ended_at)'
+                ) }}
             else 0
         end) as night_watch_ms,
         count(distinct playback_session_id) as sessions,
