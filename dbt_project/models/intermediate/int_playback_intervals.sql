@@ -18,9 +18,9 @@ run_sessions as (
 
 ),
 
+-- Only the columns the windows need: they carry every selected column through their sort.
 session_events as (
 
-    -- Only the columns the windows need: they carry every selected column through their sort.
     {{ run_session_events('events', 'run_sessions', [
         'playback_session_id', 'event_id', 'event_type', 'event_at',
     ]) }}

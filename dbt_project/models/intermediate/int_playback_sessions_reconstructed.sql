@@ -29,9 +29,9 @@ titles as (
 
 ),
 
+-- Only the columns used below: the CTE is read twice, so it is held, not streamed.
 session_events as (
 
-    -- Only the columns used below: the CTE is read twice, so it is held, not streamed.
     {{ run_session_events('events', 'run_sessions', [
         'playback_session_id', 'profile_id', 'title_id', 'device_type',
         'event_type', 'media_offset_ms', 'is_autoplay', 'event_at',
