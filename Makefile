@@ -62,10 +62,11 @@ run: install
 	BINGEWATCH_ALLOW_DEV_KEY=1 $(BIN)/bingewatch run
 
 # Two workers (this machine has 2 cores; most of a test's time is one single-threaded process:
-# Airflow, dbt, GX); a module's expensive shared fixture stays on one worker (xdist_group marks).
+# Airflow, dbt, GX). --dist loadfile keeps a file's tests on one worker, so a module's expensive
+# fixture is built once (xdist's loadgroup marks do nothing under pytest 9: it renames nodes).
 TEST_WORKERS ?= 2
 test: install spark-install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The same checks as .pre-commit-config.yaml and tests/test_lint.py.
 LINT_PYTHON := bingewatch dags tests bench scripts

@@ -95,3 +95,9 @@ def copy_of_tiny_run(tiny_run, tmp_path) -> Path:
     target = tmp_path / "copy"
     shutil.copytree(tiny_run["data_dir"], target, ignore=shutil.ignore_patterns("airflow", "logs"))
     return target
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow files first (a stable sort keeps each file's order): with `make test`'s two workers
+    (--dist loadfile) the long end-to-end files start at once instead of finishing last."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

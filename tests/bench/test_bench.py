@@ -22,8 +22,7 @@ from bench.harness import (
 from bingewatch.cli import main
 from bingewatch.settings import Settings
 
-# One xdist worker builds the module's expensive fixture once (`make test` runs -n 2 --dist loadgroup).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bench")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -100,7 +100,6 @@ def catch_up(raw, tmp_path_factory, cli) -> tuple[Path, str]:
     return data_dir, result.stdout
 
 
-@pytest.mark.xdist_group("arrivals_in_order")  # shares a module fixture: one worker builds it
 def test_each_night_processed_its_own_files(in_order):
     ledger = duckdb.connect(str(in_order / "warehouse" / "ledger.duckdb"), read_only=True)
     rows = ledger.execute("select path, received_date::varchar from raw_files").fetchall()
@@ -113,14 +112,12 @@ def test_each_night_processed_its_own_files(in_order):
     assert sorted(len(dates) for _, dates in runs) == [1, 1, 1, 1]
 
 
-@pytest.mark.xdist_group("arrivals_in_order")  # shares a module fixture: one worker builds it
 def test_a_catch_up_in_one_run_equals_nightly_runs(in_order, catch_up):
     data_dir, stdout = catch_up
     assert "[1/1] logical date 2026-03-05: 5 new raw file(s), arrival dates 2026-03-02..2026-03-05" in stdout
     assert_same_snapshot(published(in_order), published(data_dir))
 
 
-@pytest.mark.xdist_group("arrivals_catch_up")  # shares a module fixture: one worker builds it
 def test_published_tables_keep_the_contract_s_columns_and_types(catch_up):
     from bingewatch.quality.suites import MART_DDL
 
@@ -132,7 +129,6 @@ def test_published_tables_keep_the_contract_s_columns_and_types(catch_up):
             assert columns == ddl, table
 
 
-@pytest.mark.xdist_group("arrivals_catch_up")  # shares a module fixture: one worker builds it
 def test_accounting_equals_the_generator_manifest(catch_up):
     data_dir, _ = catch_up
     manifest = json.loads((data_dir / "raw" / "_generator" / "manifest.json").read_text())
@@ -159,7 +155,6 @@ def test_accounting_equals_the_generator_manifest(catch_up):
     assert [str(value) for value in mark[:5]] == ["2026-03-05", "2026-03-05", "5", "0", "1"]
 
 
-@pytest.mark.xdist_group("arrivals_in_order")  # shares a module fixture: one worker builds it
 def test_skipped_date_late_file_and_a_later_date_first_equal_an_in_order_run(raw, in_order, tmp_path, cli):
     data_dir = copy_raw(raw, tmp_path)
     held_back = tmp_path / "held-back"
@@ -247,7 +242,6 @@ def test_sigkill_between_the_models_and_the_ledger_commit_then_a_rerun_processes
     assert_same_snapshot(published(catch_up[0]), published(data_dir))
 
 
-@pytest.mark.xdist_group("arrivals_catch_up")  # shares a module fixture: one worker builds it
 def test_a_modified_processed_file_blocks_with_its_name_until_reprocessed(catch_up, tmp_path, cli):
     data_dir = tmp_path / "copy"
     shutil.copytree(catch_up[0], data_dir, ignore=shutil.ignore_patterns("airflow", "logs"))
@@ -281,7 +275,6 @@ def test_a_modified_processed_file_blocks_with_its_name_until_reprocessed(catch_
     assert raw_rows == 100
 
 
-@pytest.mark.xdist_group("arrivals_catch_up")  # shares a module fixture: one worker builds it
 def test_two_concurrent_runs_one_waits_or_refuses_naming_the_holder(raw, catch_up, tmp_path):
     data_dir = copy_raw(raw, tmp_path)
     pause = tmp_path / "pause"

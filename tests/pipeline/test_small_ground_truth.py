@@ -17,8 +17,7 @@ import pytest
 
 from bingewatch.pseudonyms import viewer_key
 
-# One xdist worker builds the module's expensive fixture once (`make test` runs -n 2 --dist loadgroup).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("small_ground_truth")]
+pytestmark = pytest.mark.slow
 
 TEST_KEY = os.environ["BINGEWATCH_PSEUDONYM_KEY"]
 # The planted cases the issue names: they must be among the rows compared.

@@ -17,8 +17,7 @@ import duckdb
 import pytest
 from harness import NIGHTLY, PUBLIC
 
-# One xdist worker builds the module's expensive fixture once (`make test` runs -n 2 --dist loadgroup).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("scheduler_stack")]
+pytestmark = pytest.mark.slow
 
 DATES = ("2026-03-02", "2026-03-03")
 RUN_TIMEOUT_S = 600

@@ -35,8 +35,7 @@ from bingewatch.contract import MART_DDL, OPTIONAL_TABLES, PUBLISHED_TABLES
 from bingewatch.pseudonyms import viewer_key
 from bingewatch.settings import PROJECT_ROOT, Settings
 
-# One xdist worker builds the module's expensive fixture once (`make test` runs -n 2 --dist loadgroup).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("spark")]
+pytestmark = pytest.mark.slow
 
 TEST_KEY = os.environ["BINGEWATCH_PSEUDONYM_KEY"]
 DATES = (date(2026, 3, 2), date(2026, 3, 3))
