@@ -2,8 +2,8 @@
 
 -- How many viewers watched the same title (one film, or one episode) every day for
 -- title_streak_days days ("53 people watched A Christmas Prince every day for 18 days"): a
--- public aggregate, so groups smaller than min_public_group_size are suppressed (a handful of title-and-date
--- pairs is enough to re-identify a subscriber, as the Netflix Prize data showed).
+-- public aggregate, so groups smaller than min_public_group_size are suppressed (a handful of
+-- title-and-date pairs is enough to re-identify a subscriber, as the Netflix Prize data showed).
 
 with
 
