@@ -106,12 +106,23 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Import Netflix's ViewingActivity.csv, PlaybackRelatedEvents.csv or "
             "NetflixViewingHistory.csv (a file, or the unzipped export folder) into DATA_DIR/raw, "
-            "so `bingewatch run` shows that person's viewer-days and notable flags. Exports carry "
-            "no time zone: give the viewer's with --time-zone. See docs/importing.md."
+            "so `bingewatch run` shows that person's viewer-days and notable flags, and writes "
+            "their page under DATA_DIR/reports/personal/. Exports carry no time zone: each "
+            "profile gets its Country's zone when there is only one, else give it with "
+            "--time-zone. See docs/importing.md."
         ),
     )
     imp.add_argument("path", type=Path, help="an export CSV file or the folder holding them")
-    imp.add_argument("--time-zone", default="UTC", help="the viewer's IANA time zone (default: UTC)")
+    imp.add_argument(
+        "--time-zone",
+        action="append",
+        default=None,
+        metavar="ZONE or NAME=ZONE",
+        help=(
+            "IANA time zone for every profile, or for one profile as NAME=ZONE (repeatable); "
+            "default: each profile's Country, when the tz database gives it a single zone"
+        ),
+    )
     imp.add_argument(
         "--account-id",
         default=None,
@@ -257,7 +268,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     except RunFailed as error:
         print(f"bingewatch: run failed: {error}", file=sys.stderr)
         return EXIT_FAILED
-    return cmd_summary(settings, args)
+    status = cmd_summary(settings, args)
+    from bingewatch.personal import personal_pages
+
+    for page in personal_pages(settings):
+        print(f"Your page: {page}")
+    return status
 
 
 def cmd_reprocess(settings: Settings, args: argparse.Namespace) -> int:
