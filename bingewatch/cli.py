@@ -59,6 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--seed", type=int, default=42, help="random seed: same seed, same data (default: 42)")
     gen.add_argument("--if-empty", action="store_true", help="do nothing when raw data already exists")
+    gen.add_argument(
+        "--personal-export",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=(
+            "instead of raw data, write a made-up household's Netflix export to DIR/export "
+            "(ViewingActivity.csv and friends) and the truth of each profile to DIR/truth.json"
+        ),
+    )
+    gen.add_argument(
+        "--years", type=int, default=5, help="years of history in --personal-export (default: 5)"
+    )
 
     run = commands.add_parser(
         "run",
@@ -195,6 +208,8 @@ def raw_arrival_dates(settings: Settings) -> list[date]:
 
 
 def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
+    if args.personal_export is not None:
+        return _generate_personal_export(args)
     if args.if_empty and raw_arrival_dates(settings):
         print(f"Raw data already present under {settings.raw_dir}; not generating.")
         return 0
@@ -215,6 +230,23 @@ def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
         raise UserError(str(error)) from None
     totals = manifest.get("totals", {})
     print(f"Done: {totals.get('raw_rows', '?')} raw events. Manifest: {settings.raw_dir / '_generator'}")
+    return 0
+
+
+def _generate_personal_export(args: argparse.Namespace) -> int:
+    from bingewatch.generator.personal_export import write_personal_export
+
+    try:
+        result = write_personal_export(args.personal_export, years=args.years, seed=args.seed)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    rows = sum(p["rows_written"] for p in result["profiles"].values())
+    print(
+        f"Wrote a {result['years']}-year household export ({len(result['profiles'])} profiles, "
+        f"{rows:,} viewing rows) to {result['export']}; the truth of each profile: "
+        f"{Path(args.personal_export) / 'truth.json'}"
+    )
+    print(f"Next: bingewatch import-netflix {result['export']}, then bingewatch run")
     return 0
 
 
