@@ -21,9 +21,10 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bingewatch.settings import DBT_PROJECT_DIR, Settings
 
@@ -381,11 +382,13 @@ def _profile_page(
         peaks["title_streak"] = wh["title_streak"]
         block = wh["marathon_block"]
         if block and block[2]:
+            zone = ZoneInfo(profile.get("time_zone") or "UTC")
+            began, ended = (t.replace(tzinfo=UTC).astimezone(zone) for t in block[:2])
             peaks["marathon"] = dict(
                 metric=round(block[2] / 3600, 2),
-                activity_date=block[1].date(),
-                window_start_date=block[0].date(),
-                evidence=f"UTC {block[0]:%Y-%m-%d %H:%M} to {block[1]:%Y-%m-%d %H:%M}",
+                activity_date=ended.date(),
+                window_start_date=began.date(),
+                evidence=f"{began:%Y-%m-%d %H:%M} to {ended:%Y-%m-%d %H:%M} local time",
             )
         top_series = [t for t in wh["top"] if t[1]][:TOP_TITLES]
         top_films = [t for t in wh["top"] if not t[1]][:TOP_TITLES]
