@@ -225,15 +225,17 @@ def _charts(days: list[dict]) -> str:
         weekly[week] = weekly.get(week, 0.0) + (d["watch_time_s"] or 0) / 3600
     weeks = [{"date": w.isoformat(), "hours": round(h, 3)} for w, h in sorted(weekly.items())]
     out = []
-    for chart_id, title, rows, label in (
-        ("hours-per-day", "Hours per local day", daily, "%Y-%m-%d"),
-        ("hours-per-week", "Hours per week (weeks start on Monday)", weeks, "week of %Y-%m-%d"),
+    # Years of days on a page-wide chart: thin bars of a fixed width, so days never overlap
+    # into a solid area that hides the quiet ones.
+    for chart_id, title, rows, label, bar in (
+        ("hours-per-day", "Hours per local day", daily, "%Y-%m-%d", 1),
+        ("hours-per-week", "Hours per week (weeks start on Monday)", weeks, "week of %Y-%m-%d", 2),
     ):
         x = alt.X("date:T", scale=alt.Scale(type="utc"), axis=alt.Axis(title=None, format="%b %Y"))
         y = alt.Y("hours:Q", title="hours")
         chart = (
             alt.Chart(alt.Data(values=rows))
-            .mark_bar(color="#0b63ce")
+            .mark_bar(color="#0b63ce", size=bar)
             .encode(
                 x=x,
                 y=y,
@@ -242,7 +244,7 @@ def _charts(days: list[dict]) -> str:
                     alt.Tooltip("hours:Q", format=".2f"),
                 ],
             )
-            .properties(width=640, height=140)
+            .properties(width=720, height=140)
         )
         spec = chart.to_dict()
         spec["config"] = {"view": {"stroke": None}}
@@ -295,7 +297,8 @@ def _rule_outcomes(
             more = f"<li class='muted'>and {len(fired) - 10} more day(s)</li>" if len(fired) > 10 else ""
             text = (
                 f"<b class='fail'>fired</b> on {len(fired)} day(s), first {_e(fired[0]['activity_date'])}; "
-                f"peak {peak['metric_value']:g} {units[rule]} of {threshold:g} on {_e(peak['activity_date'])}"
+                f"peak {peak['metric_value']:g} {units[rule]} (threshold {threshold:g}) on "
+                f"{_e(peak['activity_date'])}"
                 + (f" ({_e(peak['evidence'])})" if peak["evidence"] else "")
                 + f"<ul>{shown}{more}</ul>"
             )
