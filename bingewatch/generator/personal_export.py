@@ -347,8 +347,8 @@ def write_personal_export(
 ) -> dict:
     """Write the household's export under ``out_dir/export`` and ``out_dir/truth.json``; return
     the truth (per profile) with the export's path."""
-    if years < 3:
-        raise ValueError("a personal export needs at least 3 years (the planted stories span them)")
+    if years < 4:
+        raise ValueError("a personal export needs at least 4 years (the planted stories span them)")
     out_dir = Path(out_dir)
     profiles = _household(start, years, seed, resaved)
     export = out_dir / "export"
