@@ -112,3 +112,20 @@ def test_the_import_record_is_local_and_is_the_only_file_with_the_names(tmp_path
     for path, data in snapshot(data_dir).items():
         if not path.startswith("imports/"):
             assert b"Zebulon" not in data, path
+
+
+def test_the_command_takes_time_zone_repeatedly(tmp_path, data_dir, capsys):
+    from bingewatch.cli import main
+
+    export = write_viewing_activity(
+        tmp_path / "ViewingActivity.csv",
+        [activity_row(Profile_Name="Kayla", Country="CA (Canada)"), activity_row(Profile_Name="Sam")],
+    )
+    args = ["--data-dir", str(data_dir), "import-netflix", str(export)]
+    assert main(args) == 2
+    refusal = capsys.readouterr().err
+    assert refusal.count("\n") == 1 and "Country CA has" in refusal
+    assert main([*args, "--time-zone", "Kayla=America/Toronto", "--time-zone", "Sam=Asia/Tokyo"]) == 0
+    out = capsys.readouterr().out
+    assert "Kayla: time zone America/Toronto (given with --time-zone)" in out
+    assert "Sam: time zone Asia/Tokyo (given with --time-zone)" in out
