@@ -41,6 +41,18 @@ def write(
     return path
 
 
+def forget(data_dir: Path, account_id: str) -> list[Path]:
+    """Delete the import records of an account (an erasure request names it); return them."""
+    folder = Path(data_dir) / IMPORTS_DIR
+    gone = []
+    for path in sorted(folder.glob("netflix-*.json")) if folder.is_dir() else []:
+        record = read_json(path)
+        if record and record.get("account_id") == account_id:
+            path.unlink(missing_ok=True)
+            gone.append(path)
+    return gone
+
+
 def read_all(data_dir: Path) -> list[dict]:
     """Every import record under ``data_dir/imports`` (unreadable ones are left out), by account."""
     folder = Path(data_dir) / IMPORTS_DIR

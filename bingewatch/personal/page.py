@@ -48,7 +48,7 @@ def rule_vars() -> dict[str, float]:
 
 
 def _slug(name: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "profile"
+    slug = re.sub(r"[^\w.-]+", "-", name).strip("-.") or "profile"  # letters of any script stay
     return slug[:60]
 
 
@@ -499,14 +499,42 @@ def _viewer_keys(settings: Settings) -> dict[str, str]:
     return dict(zip(table["profile_id"].to_pylist(), table["viewer_key"].to_pylist(), strict=True))
 
 
+def _erased_accounts(settings: Settings) -> set[str]:
+    import duckdb
+
+    folder = settings.raw_dir / "erasure_requests"
+    if not (folder.is_dir() and any(folder.glob("*.parquet"))):
+        return set()
+    glob = (folder / "*.parquet").as_posix().replace("'", "''")
+    try:
+        with duckdb.connect() as con:
+            rows = con.execute(f"select distinct account_id from read_parquet('{glob}')").fetchall()
+    except duckdb.Error:
+        return set()
+    return {r[0] for r in rows if r[0]}
+
+
+def _remove_stale(folder: Path, keep: set[str]) -> None:
+    """Pages of profiles no longer imported (or erased) go; the index is rewritten after."""
+    if not folder.is_dir():
+        return
+    for page in folder.glob("*.html"):
+        if page.name not in keep:
+            page.unlink(missing_ok=True)
+
+
 def write_personal_pages(settings: Settings) -> list[Path]:
     """Write one page per imported profile (and reports/personal/index.html); return the pages.
 
     Nothing is written when no import record exists (generated data has none)."""
-    from bingewatch.importers.import_records import read_all
+    from bingewatch.importers.import_records import forget, read_all
 
+    # An erased account loses its local record and pages too (DESIGN §7: erasure is everywhere).
+    for account in _erased_accounts(settings):
+        forget(settings.data_dir, account)
     records = read_all(settings.data_dir)
     if not records:
+        _remove_stale(settings.reports_dir / PERSONAL_DIR, keep=set())
         return []
     import duckdb
 
@@ -573,6 +601,7 @@ def write_personal_pages(settings: Settings) -> list[Path]:
         for con in (warehouse, published):
             if con is not None:
                 con.close()
+    _remove_stale(folder, keep={p.name for p in pages})
     index = folder / "index.html"
     index.write_text(
         _page(
