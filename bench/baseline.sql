@@ -123,6 +123,12 @@ select
     title_id,
     coalesce(series_id, title_id) as show_id,
     coalesce(series_title, title) as show_title,
+    -- a title streak's evidence: the film, or the series and its episode
+    case
+        when title_type = 'episode' and starts_with(title, coalesce(series_title, title)) then title
+        when title_type = 'episode' then series_title || ': ' || title
+        else title
+    end as streak_title,
     cast(runtime_s as integer) as runtime_s,
     title_type = 'episode' as is_episode,
     title_type in ('episode', 'film') as is_feature
@@ -500,35 +506,38 @@ watch_hours_7d as (
     group by window_end.profile_id, window_end.activity_date
     having cast(sum(window_day.attended_ms) as double) / 3600000 >= ${watch_hours_7d_threshold}
 ),
-show_days as (
+title_days as (
+    -- the same title (one film, or one episode) day after day; a series followed daily is not
     select
-        profile_id,
-        show_id,
-        min(show_title) as show_title,
-        activity_date
+        segments.profile_id,
+        segments.title_id,
+        min(titles.streak_title) as streak_title,
+        segments.activity_date
     from segments
-    where is_attended and is_feature
-    group by profile_id, show_id, activity_date
-    having sum(watch_ms) >= ${streak_min_daily_ms}
+    inner join titles
+        on segments.title_id = titles.title_id
+    where segments.is_attended and segments.is_feature
+    group by segments.profile_id, segments.title_id, segments.activity_date
+    having sum(segments.watch_ms) >= ${streak_min_daily_ms}
 ),
 islands as (
     select
         *,
         activity_date - to_days(cast(row_number() over (
-            partition by profile_id, show_id order by activity_date) as integer)) as island_key
-    from show_days
+            partition by profile_id, title_id order by activity_date) as integer)) as island_key
+    from title_days
 ),
 streak_days as (
     select
         *,
-        min(activity_date) over (partition by profile_id, show_id, island_key) as streak_started_date
+        min(activity_date) over (partition by profile_id, title_id, island_key) as streak_started_date
     from islands
 ),
 title_streaks as (
     select
         profile_id,
         'title_streak' as rule,
-        show_title as evidence,
+        streak_title as evidence,
         cast(date_diff('day', streak_started_date, activity_date) + 1 as double) as metric_value,
         cast(${title_streak_days} as double) as threshold,
         activity_date,
@@ -537,7 +546,7 @@ title_streaks as (
     where date_diff('day', streak_started_date, activity_date) + 1 >= ${title_streak_days}
     qualify row_number() over (
         partition by profile_id, activity_date
-        order by date_diff('day', streak_started_date, activity_date) desc, show_title
+        order by date_diff('day', streak_started_date, activity_date) desc, streak_title
     ) = 1
 ),
 marathon_flagged as (

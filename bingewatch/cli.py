@@ -59,6 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--seed", type=int, default=42, help="random seed: same seed, same data (default: 42)")
     gen.add_argument("--if-empty", action="store_true", help="do nothing when raw data already exists")
+    gen.add_argument(
+        "--personal-export",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=(
+            "instead of raw data, write a made-up household's Netflix export to DIR/export "
+            "(ViewingActivity.csv and friends) and the truth of each profile to DIR/truth.json"
+        ),
+    )
+    gen.add_argument(
+        "--years", type=int, default=5, help="years of history in --personal-export (default: 5)"
+    )
 
     run = commands.add_parser(
         "run",
@@ -106,12 +119,23 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Import Netflix's ViewingActivity.csv, PlaybackRelatedEvents.csv or "
             "NetflixViewingHistory.csv (a file, or the unzipped export folder) into DATA_DIR/raw, "
-            "so `bingewatch run` shows that person's viewer-days and notable flags. Exports carry "
-            "no time zone: give the viewer's with --time-zone. See docs/importing.md."
+            "so `bingewatch run` shows that person's viewer-days and notable flags, and writes "
+            "their page under DATA_DIR/reports/personal/. Exports carry no time zone: each "
+            "profile gets its Country's zone when there is only one, else give it with "
+            "--time-zone. See docs/importing.md."
         ),
     )
     imp.add_argument("path", type=Path, help="an export CSV file or the folder holding them")
-    imp.add_argument("--time-zone", default="UTC", help="the viewer's IANA time zone (default: UTC)")
+    imp.add_argument(
+        "--time-zone",
+        action="append",
+        default=None,
+        metavar="ZONE or NAME=ZONE",
+        help=(
+            "IANA time zone for every profile, or for one profile as NAME=ZONE (repeatable); "
+            "default: each profile's Country, when the tz database gives it a single zone"
+        ),
+    )
     imp.add_argument(
         "--account-id",
         default=None,
@@ -184,6 +208,8 @@ def raw_arrival_dates(settings: Settings) -> list[date]:
 
 
 def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
+    if args.personal_export is not None:
+        return _generate_personal_export(args)
     if args.if_empty and raw_arrival_dates(settings):
         print(f"Raw data already present under {settings.raw_dir}; not generating.")
         return 0
@@ -204,6 +230,23 @@ def cmd_generate(settings: Settings, args: argparse.Namespace) -> int:
         raise UserError(str(error)) from None
     totals = manifest.get("totals", {})
     print(f"Done: {totals.get('raw_rows', '?')} raw events. Manifest: {settings.raw_dir / '_generator'}")
+    return 0
+
+
+def _generate_personal_export(args: argparse.Namespace) -> int:
+    from bingewatch.generator.personal_export import write_personal_export
+
+    try:
+        result = write_personal_export(args.personal_export, years=args.years, seed=args.seed)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    rows = sum(p["rows_written"] for p in result["profiles"].values())
+    print(
+        f"Wrote a {result['years']}-year household export ({len(result['profiles'])} profiles, "
+        f"{rows:,} viewing rows) to {result['export']}; the truth of each profile: "
+        f"{Path(args.personal_export) / 'truth.json'}"
+    )
+    print(f"Next: bingewatch import-netflix {result['export']}, then bingewatch run")
     return 0
 
 
@@ -257,7 +300,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     except RunFailed as error:
         print(f"bingewatch: run failed: {error}", file=sys.stderr)
         return EXIT_FAILED
-    return cmd_summary(settings, args)
+    status = cmd_summary(settings, args)
+    from bingewatch.personal import personal_pages
+
+    for page in personal_pages(settings):
+        print(f"Your page: {page}")
+    return status
 
 
 def cmd_reprocess(settings: Settings, args: argparse.Namespace) -> int:

@@ -322,7 +322,8 @@ def plan(start_date: date, days: int) -> tuple[list[Viewer], list[dict]]:
             "streak_near_miss",
             "title_streak",
             "near_miss",
-            "Harbor Lights on 16 local days running, a day off, then more days",
+            "a new Harbor Lights episode on 16 local days running, a day off, then more days "
+            "(a series followed daily: no title streak at all)",
             device="Chrome",
         )
         n = 0
@@ -526,6 +527,25 @@ def plan(start_date: date, days: int) -> tuple[list[Viewer], list[dict]]:
     )
     _marathon(v, v.local(D(min(2, last)), 8, 0), 13 * 3600, over=True)
     viewers.append(v)
+
+    # --- title_streak: a series followed daily (appended last: the others keep their accounts) --
+    if days >= 18:
+        v = Viewer(
+            "planted-series-daily-1",
+            "Europe/Berlin",
+            "streak_near_miss_series_daily",
+            "title_streak",
+            "near_miss",
+            "two new Night Shift episodes every evening for 20 local days (fewer when days < 20): "
+            "following one series daily, never the same title twice, so no title streak",
+            device="LG Smart TV",
+        )
+        for k in range(min(days, 20)):
+            end = v.play(v.local(D(k), 20, 15), _ns(2 * k), NS_RUNTIME, 2690)
+            v.play(end + timedelta(seconds=90), _ns(2 * k + 1), NS_RUNTIME, 2690)
+        viewers.append(v)
+    else:
+        skip("planted-series-daily-1", "streak_near_miss_series_daily", "needs at least 18 days")
     return viewers, skipped
 
 

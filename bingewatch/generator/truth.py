@@ -123,7 +123,7 @@ def evaluate(
         attended = attended_flags(mine, count_reset_session)
         watch = defaultdict(float)
         att = defaultdict(float)
-        show_s: dict[tuple[date, str], float] = defaultdict(float)
+        title_s: dict[tuple[date, str], float] = defaultdict(float)
         episodes_att: dict[date, set] = defaultdict(set)
         episodes_all: dict[date, set] = defaultdict(set)
         titles_started: dict[date, set] = defaultdict(set)
@@ -132,7 +132,6 @@ def evaluate(
         for s in mine:
             t = titles[s["title_id"]]
             titles_started[_local(s["start_ts"], tz).date()].add(s["title_id"])
-            show = t["series_id"] if t["title_type"] == "episode" else s["title_id"]
             for a, b in intervals(s):
                 if attended[s["session_id"]]:
                     att_intervals.append((a, b))
@@ -142,7 +141,7 @@ def evaluate(
                     if attended[s["session_id"]]:
                         att[d] += secs
                         if t["title_type"] in STREAK_TYPES:
-                            show_s[(d, show)] += secs
+                            title_s[(d, s["title_id"])] += secs
             max_offset = s["start_offset_ms"] + s["play_s"] * 1000
             if t["title_type"] == "episode" and max_offset >= COMPLETION_SHARE * t["runtime_s"] * 1000:
                 end_day = _local(session_end(s), tz).date()
@@ -173,13 +172,14 @@ def evaluate(
             hours = sum(att.get(x, 0.0) for x in window) / 3600
             if hours >= WATCH_HOURS_7D_THRESHOLD:
                 rows.append(TruthRow(pid, "watch_hours_7d", d, window[-1], round(hours, 6)))
-        # Title streaks: consecutive local days with >= 600 s of one show.
-        by_show: dict[str, set] = defaultdict(set)
-        for (day, show), secs in show_s.items():
+        # Title streaks: consecutive local days with >= 600 s of one title, the same film or
+        # the same episode (a series followed with a new episode each day is no streak).
+        by_title: dict[str, set] = defaultdict(set)
+        for (day, title_id), secs in title_s.items():
             if secs >= STREAK_MIN_DAILY_S:
-                by_show[show].add(day)
+                by_title[title_id].add(day)
         best: dict[date, tuple[int, date]] = {}
-        for dset in by_show.values():
+        for dset in by_title.values():
             for day in sorted(dset):
                 n, start = 1, day
                 while start - timedelta(days=1) in dset:

@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import playback_events, viewing_activity, viewing_history
+from . import import_records, playback_events, time_zones, viewing_activity, viewing_history
 from .csvfile import (
     EXPORT_NAMES,
     PLAYBACK_EVENTS,
@@ -114,20 +114,63 @@ def _title_rows(titles: dict[str, TitleEvidence], existing: list[dict]) -> list[
     return [rows[k] for k in sorted(rows)]
 
 
+def _profile_time_zones(
+    choice: time_zones.TimeZoneChoice, activity: FormatResult, traced: FormatResult, sessions: list
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each profile's zone and how it was chosen; NetflixImportError for a country with several."""
+    span: dict[str, list] = {}
+    for session in sessions:
+        first, last = session.events[0].event_ts, session.events[-1].event_ts
+        seen = span.setdefault(session.profile_name, [first, last])
+        seen[0], seen[1] = min(seen[0], first), max(seen[1], last)
+    profiles = {}
+    for name, (first, last) in span.items():
+        countries = activity.profile_countries.get(name, Counter()) + traced.profile_countries.get(
+            name, Counter()
+        )
+        country = sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if countries else None
+        profiles[name] = (country, first, last)
+    unknown = sorted(set(choice.per_profile) - set(profiles))
+    if unknown:
+        raise NetflixImportError(
+            f"--time-zone names profile(s) not in the export: {', '.join(unknown)} "
+            f"(profiles: {', '.join(sorted(profiles)) or 'none'})"
+        )
+    zones, how, refusals = time_zones.resolve(choice, profiles)
+    if refusals:
+        raise NetflixImportError(" | ".join(refusals))
+    return zones, how
+
+
+def _summary_zone(by_profile: dict[str, dict]) -> str:
+    zones = sorted({r["time_zone"] for r in by_profile.values()})
+    return zones[0] if len(zones) == 1 else ("per profile" if zones else "UTC")
+
+
 def import_netflix(
-    path: Path, data_dir: Path, *, time_zone: str = "UTC", account_id: str | None = None
+    path: Path,
+    data_dir: Path,
+    *,
+    time_zone: str | list[str] | None = None,
+    account_id: str | None = None,
 ) -> dict:
     """Import a Netflix export (a CSV file or a folder searched recursively) into ``data_dir/raw``.
 
     Writes playback events per arrival date (the UTC date the viewing happened), the profiles
-    (with ``time_zone``, which exports do not record) and the titles, as docs/importing.md
-    describes. Re-importing replaces this account's earlier import. Raises NetflixImportError
-    (naming file, line and reason) before writing anything when an input is malformed.
-    Returns a summary dict: files, rows read, sessions and events written, skipped rows by
-    reason, profiles, titles and arrival dates.
+    (with their time zone, which exports do not record) and the titles, as docs/importing.md
+    describes, and a local import record (``imports/``, never read by the warehouse) that maps
+    profile names to profile ids for the person's pages. ``time_zone``: one IANA zone for every
+    profile, and/or ``"Name=Zone"`` entries per profile (a list); a profile without one gets
+    the only zone of its ``Country`` in the tz database, and a country with several zones
+    refuses the import naming the candidates. Re-importing replaces this account's earlier
+    import. Raises NetflixImportError (naming file, line and reason) before writing anything
+    when an input is malformed. Returns a summary dict: files, rows read, sessions and events
+    written, skipped rows by reason, profiles (with their time zones), titles and arrival dates.
     """
     path, data_dir = Path(path), Path(data_dir)
-    _check_time_zone(time_zone)
+    choice = time_zones.TimeZoneChoice(time_zone)
+    for zone in choice.zones():
+        _check_time_zone(zone)
     account = (account_id if account_id is not None else DEFAULT_ACCOUNT_ID).strip()
     if not account:
         raise NetflixImportError("account id is empty")
@@ -153,6 +196,7 @@ def import_netflix(
 
     # 2. build the output rows
     sessions = activity.sessions + traced.sessions
+    zone_of, zone_source = _profile_time_zones(choice, activity, traced, sessions)
     # Events as tuples in EVENTS_SCHEMA's column order: a long export has millions of them.
     partitions: dict[date, list[tuple]] = {}
     for session in sessions:
@@ -200,7 +244,7 @@ def import_netflix(
                 {
                     "profile_id": profile_id_for(account, name),
                     "account_id": account,
-                    "time_zone": time_zone,
+                    "time_zone": zone_of.get(name, "UTC"),
                     "country": country,
                     "created_at": first_seen,
                     "analytics_opt_out": False,
@@ -264,6 +308,27 @@ def import_netflix(
         staged.abort()
         raise
 
+    import_records.write(
+        data_dir,
+        account,
+        account_hash,
+        [
+            {
+                "profile_name": r["_name"],
+                "profile_id": pid,
+                "time_zone": r["time_zone"],
+                "time_zone_source": zone_source.get(r["_name"]),
+                "country": r["country"],
+                "formats": sorted(
+                    EXPORT_NAMES[fmt]
+                    for fmt, result in ((VIEWING_ACTIVITY, activity), (PLAYBACK_EVENTS, traced))
+                    if r["_name"] in result.profile_first_seen
+                ),
+            }
+            for pid, r in sorted(by_profile.items(), key=lambda kv: kv[1]["_name"])
+        ],
+        [EXPORT_NAMES[e.format] for e in exports],
+    )
     skipped = Counter()
     notes = Counter()
     for result in (activity, traced, history):
@@ -271,7 +336,7 @@ def import_netflix(
         notes.update(result.notes)
     return {
         "account_id": account,
-        "time_zone": time_zone,
+        "time_zone": _summary_zone(by_profile),
         "data_dir": str(data_dir),
         "files": [
             {
@@ -295,7 +360,13 @@ def import_netflix(
             else None
         ),
         "profiles": [
-            {"profile_name": r["_name"], "profile_id": pid, "sessions": session_counts[r["_name"]]}
+            {
+                "profile_name": r["_name"],
+                "profile_id": pid,
+                "sessions": session_counts[r["_name"]],
+                "time_zone": r["time_zone"],
+                "time_zone_source": zone_source.get(r["_name"]),
+            }
             for pid, r in sorted(by_profile.items(), key=lambda kv: kv[1]["_name"])
         ],
         "titles": len(titles),

@@ -31,6 +31,10 @@ def format_summary(summary: dict) -> str:
     if summary["profiles"]:
         profiles = ", ".join(f"{p['profile_name']} ({p['sessions']} sessions)" for p in summary["profiles"])
         lines.append(f"Profiles: {profiles}")
+        for p in summary["profiles"]:
+            if p.get("time_zone"):
+                source = p.get("time_zone_source")
+                lines.append(f"  {p['profile_name']}: time zone {p['time_zone']} ({source})")
     lines.append(f"Titles: {summary['titles']}")
     dates = summary["arrival_dates"]
     if dates:

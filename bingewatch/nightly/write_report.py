@@ -709,8 +709,22 @@ def write_report(settings: Settings, received_date: date) -> Path:
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     page = settings.reports_dir / f"{day}.html"
     _write_text(page, _page(f"bingewatch {day}", "".join(parts)))
+    _write_personal_pages(settings)
     _write_index(settings)
     return page
+
+
+def _write_personal_pages(settings: Settings) -> None:
+    """The imported profiles' own pages (bingewatch.personal); a failure is logged, never raised:
+    the run report must still be written."""
+    try:
+        from bingewatch.personal import write_personal_pages
+
+        write_personal_pages(settings)
+    except Exception as error:  # noqa: BLE001
+        import logging
+
+        logging.getLogger(__name__).warning("personal pages not written: %s", error)
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -751,6 +765,9 @@ def _write_index(settings: Settings) -> Path:
         )
         + "</p>"
     )
+    personal = settings.reports_dir / "personal" / "index.html"
+    if personal.is_file():
+        body += "<p><a href='personal/index.html'>Imported profiles' own pages</a> (local only)</p>"
     index = settings.reports_dir / "index.html"
     _write_text(index, _page("bingewatch runs", body))
     return index

@@ -41,6 +41,9 @@ WARNING = "warning"
 INFO = "info"
 SEVERITIES = (CRITICAL, WARNING, INFO)
 
+# The notable-share bound needs a population: below this many active viewers (the public
+# aggregates' minimum group size) a share is not checked.
+MIN_ACTIVE_FOR_SHARE = 10
 DAY_LENGTHS_S = [82800, 86400, 90000]
 VIEWER_DAYS_COLUMNS = list(MART_COLUMNS["viewer_days"])
 NOTABLE_COLUMNS = list(MART_COLUMNS["notable_viewers"])
@@ -519,7 +522,9 @@ def suite_specs() -> dict[str, dict[str, Any]]:
             "datasource": CANDIDATE_DATASOURCE,
             "asset": "notable_share",
             # Per evaluation date: distinct notable viewers / viewers active in the 7 local
-            # days ending that date (the longest window a rule looks at).
+            # days ending that date (the longest window a rule looks at). With fewer than
+            # MIN_ACTIVE_FOR_SHARE active viewers the share is null and not checked: one notable
+            # person in an imported household of four is 25 %, and says nothing about a bug.
             "query": "select * from (with notable as (select activity_date, count(distinct viewer_key) as "
             "notable_viewers from notable_viewers group by activity_date), active as (select "
             "notable.activity_date, count(distinct viewer_days.viewer_key) as active_viewers "
@@ -527,7 +532,8 @@ def suite_specs() -> dict[str, dict[str, Any]]:
             "notable.activity_date - 6 and notable.activity_date group by notable.activity_date) "
             "select notable.activity_date, notable.notable_viewers, "
             "coalesce(active.active_viewers, 0) as active_viewers, "
-            "notable.notable_viewers / greatest(coalesce(active.active_viewers, 0), 1) "
+            "case when coalesce(active.active_viewers, 0) >= "
+            f"{MIN_ACTIVE_FOR_SHARE} then notable.notable_viewers / active.active_viewers end "
             "as notable_share from notable left join active "
             "on active.activity_date = notable.activity_date)",
             "expectations": [

@@ -23,7 +23,7 @@ STATE = [
     "int_playback_sessions_classified",
     "int_viewing_segments_split",
     "int_viewer_days_aggregated",
-    "int_viewer_show_streaks",
+    "int_viewer_title_streaks",
 ]
 
 

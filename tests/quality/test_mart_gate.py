@@ -280,3 +280,21 @@ def test_the_gate_tests_run_on_the_published_contract(tmp_path):
             described = con.execute(f"describe {table}").fetchall()
             assert ", ".join(f"{name} {type_.lower()}" for name, type_, *_ in described) == MART_DDL[table]
         assert con.execute("select count(*) from viewer_days").fetchone()[0] == 3 * 2
+
+
+def test_a_household_with_two_notable_viewers_of_four_publishes(tmp_path):
+    """The notable-share bound needs a population: an imported household of four with two
+    notable viewers (50 %) is not a bug that flags everyone; below 10 active viewers the share
+    is not checked."""
+    settings = Settings(tmp_path / "data")
+    build_warehouse(settings.warehouse_path, viewers=4)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("delete from notable_viewers")
+        for i in (0, 1):  # two of four active viewers: 50 %
+            con.execute(
+                "insert into notable_viewers values (?, 'marathon', null, 13, 12, ?, ?)",
+                [viewer_key(i), RUN_DATE, RUN_DATE],
+            )
+    candidate = stage_candidate(settings, RUN_DATE)
+    summary = validate_marts(settings, candidate, RUN_DATE)
+    assert summary["success"], summary["blocking_failures"]

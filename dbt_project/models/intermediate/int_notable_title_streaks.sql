@@ -1,6 +1,7 @@
 {{ config(materialized='view') }}
 
--- Rule title_streak: the same show watched (attended) on title_streak_days consecutive local days.
+-- Rule title_streak: the same title (one film, or one episode) watched (attended) on
+-- title_streak_days consecutive local days. Following a series daily is not a title streak.
 
 with
 
@@ -12,7 +13,7 @@ scope as (
 
 streaks as (
 
-    select * from {{ ref('int_viewer_show_streaks') }}
+    select * from {{ ref('int_viewer_title_streaks') }}
 
 ),
 
@@ -20,14 +21,14 @@ qualifying as (
 
     select
         streaks.profile_id,
-        streaks.show_title,
+        streaks.streak_title,
         streaks.streak_days,
         streaks.streak_started_date,
         streaks.activity_date,
         -- One row per viewer and day: the longest streak running that day.
         row_number() over (
             partition by streaks.profile_id, streaks.activity_date
-            order by streaks.streak_days desc, streaks.show_title
+            order by streaks.streak_days desc, streaks.streak_title
         ) as streak_rank
 
     from streaks
@@ -43,7 +44,7 @@ notable as (
     select
         profile_id,
         'title_streak' as rule,
-        show_title as evidence,
+        streak_title as evidence,
         cast(streak_days as double) as metric_value,
         cast({{ var('title_streak_days') }} as double) as threshold,
         activity_date,

@@ -1,8 +1,9 @@
 {{ config(materialized='table') }}
 
--- How many viewers watched a show every day for title_streak_days days: a public aggregate,
--- so groups smaller than min_public_group_size are suppressed (a handful of title-and-date
--- pairs is enough to re-identify a subscriber, as the Netflix Prize data showed).
+-- How many viewers watched the same title (one film, or one episode) every day for
+-- title_streak_days days ("53 people watched A Christmas Prince every day for 18 days"): a
+-- public aggregate, so groups smaller than min_public_group_size are suppressed (a handful of
+-- title-and-date pairs is enough to re-identify a subscriber, as the Netflix Prize data showed).
 
 with
 

@@ -5,10 +5,12 @@
     )
 }}
 
--- One row per profile, show and local day with at least streak_min_daily_s of attended
--- watching of that show, carrying the day its current streak began. This is the compact
--- streak state: a run continues a streak from the stored day before its first recomputed
--- day instead of rescanning the viewer's history.
+-- One row per profile, title and local day with at least streak_min_daily_s of attended
+-- watching of that title, carrying the day its current streak began. A title is one film or
+-- one episode: watching the same title again day after day is the story ("A Christmas
+-- Prince" 18 days running); following a series, a new episode each day, is ordinary viewing
+-- and never continues a streak. This is the compact streak state: a run continues a streak
+-- from the stored day before its first recomputed day instead of rescanning the history.
 
 with
 
@@ -24,12 +26,17 @@ segments as (
 
 ),
 
-show_days as (
+titles as (
+
+    select * from {{ ref('stg_raw__titles') }}
+
+),
+
+title_days as (
 
     select
         segments.profile_id,
-        segments.show_id,
-        min(segments.show_title) as show_title,
+        segments.title_id,
         sum(segments.watch_ms) as attended_ms,
         segments.activity_date,
         min(scope.recompute_from_date) as recompute_from_date
@@ -40,13 +47,32 @@ show_days as (
     where segments.activity_date >= scope.recompute_from_date
         and segments.is_attended
         and segments.is_feature
-    group by segments.profile_id, segments.show_id, segments.activity_date
+    group by segments.profile_id, segments.title_id, segments.activity_date
+
+),
+
+labelled as (
+
+    -- The streak's evidence names the title: the film, or the series and its episode.
+    select
+        title_days.*,
+        case
+            when titles.is_episode
+                and substr(titles.title_name, 1, length(titles.show_title)) = titles.show_title
+                then titles.title_name
+            when titles.is_episode then titles.show_title || ': ' || titles.title_name
+            else titles.show_title
+        end as streak_title
+
+    from title_days
+    left join titles
+        on title_days.title_id = titles.title_id
 
 ),
 
 qualifying as (
 
-    select * from show_days
+    select * from labelled
     where attended_ms >= {{ var('streak_min_daily_s') * 1000 }}
 
 ),
@@ -57,7 +83,7 @@ islands as (
         *,
         {{ dbt.dateadd(
             'day',
-            '-1 * row_number() over (partition by profile_id, show_id order by activity_date)',
+            '-1 * row_number() over (partition by profile_id, title_id order by activity_date)',
             'activity_date') }} as island_key
 
     from qualifying
@@ -68,7 +94,7 @@ island_firsts as (
 
     select
         *,
-        min(activity_date) over (partition by profile_id, show_id, island_key) as island_first_date
+        min(activity_date) over (partition by profile_id, title_id, island_key) as island_first_date
 
     from islands
 
@@ -80,7 +106,7 @@ carried_over as (
     -- The stored streak on the day before the first recomputed day, if that day qualified.
     select
         previous.profile_id,
-        previous.show_id,
+        previous.title_id,
         previous.streak_started_date
 
     from {{ this }} as previous
@@ -95,8 +121,8 @@ streaks as (
 
     select
         island_firsts.profile_id,
-        island_firsts.show_id,
-        island_firsts.show_title,
+        island_firsts.title_id,
+        island_firsts.streak_title,
         island_firsts.attended_ms,
         {% if is_incremental() %}
         cast(case
@@ -114,7 +140,7 @@ streaks as (
     {% if is_incremental() %}
     left join carried_over
         on island_firsts.profile_id = carried_over.profile_id
-        and island_firsts.show_id = carried_over.show_id
+        and island_firsts.title_id = carried_over.title_id
     {% endif %}
 
 ),
@@ -123,8 +149,8 @@ final as (
 
     select
         profile_id,
-        show_id,
-        show_title,
+        title_id,
+        streak_title,
         attended_ms,
         {{ dbt.datediff('streak_started_date', 'activity_date', 'day') }} + 1 as streak_days,
         streak_started_date,
