@@ -66,8 +66,18 @@ def main() -> None:
     first = date.fromisoformat(args.start)
     if not settings.events_dir.exists():
         subprocess.run(
-            [str(REPO / ".venv" / "bin" / "bingewatch"), "--data-dir", str(settings.data_dir),
-             "generate", "--scale", args.scale, "--days", "3", "--start", first.isoformat()],
+            [
+                str(REPO / ".venv" / "bin" / "bingewatch"),
+                "--data-dir",
+                str(settings.data_dir),
+                "generate",
+                "--scale",
+                args.scale,
+                "--days",
+                "3",
+                "--start",
+                first.isoformat(),
+            ],
             check=True,
         )
     events = sum(
@@ -77,8 +87,10 @@ def main() -> None:
         for offset in range(3)
     )
 
-    steps = [("first build, 2 arrival dates", first, first + timedelta(days=1)),
-             ("nightly incremental, 1 date", first + timedelta(days=2), first + timedelta(days=2))]
+    steps = [
+        ("first build, 2 arrival dates", first, first + timedelta(days=1)),
+        ("nightly incremental, 1 date", first + timedelta(days=2), first + timedelta(days=2)),
+    ]
     results = []
     for label, start, end in steps:
         for target in ("duckdb", "spark"):

@@ -584,6 +584,7 @@ def compare_outputs(published: Path, baseline: Path) -> dict[str, Any]:
             cols = ", ".join(columns)
             ours = f"select {cols} from main.{table}"
             theirs = f"select {cols} from baseline.main.baseline_{table}"
+
             def count(query: str) -> int:
                 return con.execute(f"select count(*) from ({query})").fetchone()[0]
 
@@ -670,9 +671,7 @@ def _summarise_pipeline(worker: dict) -> dict[str, Any]:
     """Per-stage seconds summed over the worker's dates, and its totals."""
     stages = {s: round(sum(r["stages"][s]["seconds"] for r in worker["runs"]), 3) for s in RUN_STAGES}
     cpu = {s: round(sum(r["stages"][s].get("cpu_s") or 0 for r in worker["runs"]), 3) for s in RUN_STAGES}
-    peaks = {
-        s: max(r["stages"][s]["peak_tree_rss_mb"] or 0 for r in worker["runs"]) for s in RUN_STAGES
-    }
+    peaks = {s: max(r["stages"][s]["peak_tree_rss_mb"] or 0 for r in worker["runs"]) for s in RUN_STAGES}
     dbt_startup = [r["details"]["dbt"].get("startup_s") for r in worker["runs"]]
     gx_context = [
         (r["details"][g].get("timings") or {}).get("context_s") or 0
@@ -705,7 +704,11 @@ def _timed_dbt(settings: Settings, day: date, memory_limit: str, command: list[s
     env = dbt_environment(settings, day, day)
     env.update({"BINGEWATCH_DUCKDB_MEMORY_LIMIT": memory_limit})
     args = [
-        dbt_executable(), *command, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+        dbt_executable(),
+        *command,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
         str(DBT_PROJECT_DIR),
     ]
     child = timed_child(args, env, log, cwd=DBT_PROJECT_DIR)
@@ -751,8 +754,15 @@ def run_growth(
 
     def pipeline(day: date, tag: str) -> dict:
         return _summarise_pipeline(
-            _worker("pipeline", data_dir, memory_limit, out / f"{tag}.json", logs / f"growth-{tag}.log",
-                    "--dates", day.isoformat())
+            _worker(
+                "pipeline",
+                data_dir,
+                memory_limit,
+                out / f"{tag}.json",
+                logs / f"growth-{tag}.log",
+                "--dates",
+                day.isoformat(),
+            )
         )
 
     progress(f"growth: day 1 ({first})")
@@ -765,8 +775,13 @@ def run_growth(
     if len(dates) > 3:
         progress(f"growth: history {dates[2]}..{dates[-2]} in one dbt run")
         history = _worker(
-            "history", data_dir, memory_limit, out / "history.json", logs / "growth-history.log",
-            "--dates", f"{dates[2].isoformat()},{dates[-2].isoformat()}",
+            "history",
+            data_dir,
+            memory_limit,
+            out / "history.json",
+            logs / "growth-history.log",
+            "--dates",
+            f"{dates[2].isoformat()},{dates[-2].isoformat()}",
         )
     day_n = []
     for n in range(repeats):
@@ -900,13 +915,29 @@ def run_bench(
         for n in range(repeats):
             progress(f"pipeline run {n + 1}/{repeats} ({len(dates)} arrival date(s))")
             reset_outputs(settings)
-            worker = _worker("pipeline", main_dir, memory_limit, out / f"pipeline-{n}.json",
-                             logs / f"pipeline-{n}.log", "--dates", date_arg)
+            worker = _worker(
+                "pipeline",
+                main_dir,
+                memory_limit,
+                out / f"pipeline-{n}.json",
+                logs / f"pipeline-{n}.log",
+                "--dates",
+                date_arg,
+            )
             results["pipeline"].append(_summarise_pipeline(worker))
             progress(f"baseline run {n + 1}/{repeats}")
             results["baseline"].append(
-                _worker("baseline", main_dir, memory_limit, out / f"baseline-{n}.json",
-                        logs / f"baseline-{n}.log", "--dates", date_arg, "--memory-limit", memory_limit)
+                _worker(
+                    "baseline",
+                    main_dir,
+                    memory_limit,
+                    out / f"baseline-{n}.json",
+                    logs / f"baseline-{n}.log",
+                    "--dates",
+                    date_arg,
+                    "--memory-limit",
+                    memory_limit,
+                )
             )
             if n == 0:
                 progress("comparing the baseline's tables with the published ones")
@@ -914,7 +945,12 @@ def run_bench(
                 _fixed_overheads(results, settings, root, dates[-1], memory_limit, airflow_probe, progress)
                 if growth_scale:
                     results["growth"] = run_growth(
-                        root, growth_scale, growth_days, growth_repeats or repeats, seed, memory_limit,
+                        root,
+                        growth_scale,
+                        growth_days,
+                        growth_repeats or repeats,
+                        seed,
+                        memory_limit,
                         progress,
                     )
         results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -949,7 +985,12 @@ def _manifest_matches(manifest: Path, scale: str, days: int | None, seed: int) -
 
 
 def _fixed_overheads(
-    results: dict, settings: Settings, root: Path, day: date, memory_limit: str, airflow_probe: bool,
+    results: dict,
+    settings: Settings,
+    root: Path,
+    day: date,
+    memory_limit: str,
+    airflow_probe: bool,
     progress: Callable[[str], None],
 ) -> None:
     """dbt's start-up (three builds selecting nothing) and Airflow's (a probe DAG run)."""
@@ -1078,53 +1119,95 @@ def markdown_table(results: dict[str, Any]) -> str:
         ("scale", results["scale"]),
         ("events (all arrival dates)", _fmt(s["events"])),
         ("arrival dates", _fmt(s["arrival_dates"])),
-        ("generate (s / CPU s / peak RSS MB)",
-         f"{_fmt(s['generate_s'])} / {_fmt(s.get('generate_cpu_s'))} / {_fmt(s['generate_peak_rss_mb'])}"),
+        (
+            "generate (s / CPU s / peak RSS MB)",
+            f"{_fmt(s['generate_s'])} / {_fmt(s.get('generate_cpu_s'))} / {_fmt(s['generate_peak_rss_mb'])}",
+        ),
         ("raw validation (s)", _fmt(stages["raw_validation"])),
         ("dbt build (s)", _fmt(stages["dbt"])),
         ("mart validation (s)", _fmt(stages["mart_validation"])),
-        ("publish: stage candidate + swap (s)", f"{_fmt(s['publish_s'])} "
-         f"({_fmt(stages['stage_candidate'])} + {_fmt(stages['publish'])})"),
+        (
+            "publish: stage candidate + swap (s)",
+            f"{_fmt(s['publish_s'])} ({_fmt(stages['stage_candidate'])} + {_fmt(stages['publish'])})",
+        ),
         ("report (s)", _fmt(stages["report"])),
         ("pipeline work, Airflow excluded (s)", _fmt(s["pipeline_work_median_s"])),
         ("baseline script (s)", _fmt(s["baseline_median_s"])),
         ("outputs equal (viewer_days, notable_viewers)", _fmt(s["outputs_equal"])),
-        ("**1. pipeline vs baseline** (target ≤ 1.5×)",
-         f"{_fmt(s['pipeline_vs_baseline'], '×')} ({verdict('pipeline_vs_baseline')})"),
-        ("   same, dbt start-up and GX import removed",
-         _fmt(s["pipeline_vs_baseline_without_startups"], "×")),
-        ("   same, on CPU time (pipeline / baseline CPU s)",
-         f"{_fmt(s.get('pipeline_vs_baseline_cpu'), '×')} ({_fmt(s.get('pipeline_work_cpu_median_s'))} / "
-         f"{_fmt(s.get('baseline_cpu_median_s'))})"),
-        ("**2. growth: day N vs day 2** (target ≤ 1.2×)",
-         f"{_fmt(s['growth_ratio'], '×')} ({verdict('growth_day_n_vs_day_2')})"
-         + (f", {s['growth_scale']} scale, day {s['growth_days']}, "
-            f"{_fmt(s['growth_events_per_day'])} events/day" if s["growth_ratio"] is not None else "")),
+        (
+            "**1. pipeline vs baseline** (target ≤ 1.5×)",
+            f"{_fmt(s['pipeline_vs_baseline'], '×')} ({verdict('pipeline_vs_baseline')})",
+        ),
+        (
+            "   same, dbt start-up and GX import removed",
+            _fmt(s["pipeline_vs_baseline_without_startups"], "×"),
+        ),
+        (
+            "   same, on CPU time (pipeline / baseline CPU s)",
+            f"{_fmt(s.get('pipeline_vs_baseline_cpu'), '×')} ({_fmt(s.get('pipeline_work_cpu_median_s'))} / "
+            f"{_fmt(s.get('baseline_cpu_median_s'))})",
+        ),
+        (
+            "**2. growth: day N vs day 2** (target ≤ 1.2×)",
+            f"{_fmt(s['growth_ratio'], '×')} ({verdict('growth_day_n_vs_day_2')})"
+            + (
+                f", {s['growth_scale']} scale, day {s['growth_days']}, "
+                f"{_fmt(s['growth_events_per_day'])} events/day"
+                if s["growth_ratio"] is not None
+                else ""
+            ),
+        ),
         ("   same, on CPU time", _fmt(s.get("growth_ratio_cpu"), "×")),
-        ("**3. validation share of the run** (target < 15 %)",
-         f"{_fmt(100 * s['validation_share'] if s['validation_share'] is not None else None, ' %')} "
-         f"({verdict('validation_share')})"),
-        ("   same, on CPU time",
-         _fmt(100 * s["validation_share_cpu"] if s.get("validation_share_cpu") is not None else None, " %")),
-        ("   same, GX import/context excluded",
-         _fmt(100 * s["validation_share_without_gx_import"]
-              if s["validation_share_without_gx_import"] is not None else None, " %")),
-        ("**4. peak RSS of the run, process tree** (target < 6 GB at large)",
-         f"{_fmt(s['pipeline_peak_rss_mb'], ' MB')} ({verdict('peak_rss_gb')})"),
-        ("   largest single process / baseline peak",
-         f"{_fmt(s['pipeline_peak_single_process_rss_mb'], ' MB')} / "
-         f"{_fmt(s['baseline_peak_rss_mb'], ' MB')}"),
-        ("**5. fixed overhead**: dbt start-up per build (s)",
-         f"{_fmt(s['dbt_startup_in_build_median_s'])} in the build; "
-         f"{_fmt(s['dbt_startup_probe_median_s'])} for a build selecting nothing; "
-         f"{_fmt(s.get('dbt_full_parse_s'))} for a full parse (first run after a project change)"),
+        (
+            "**3. validation share of the run** (target < 15 %)",
+            f"{_fmt(100 * s['validation_share'] if s['validation_share'] is not None else None, ' %')} "
+            f"({verdict('validation_share')})",
+        ),
+        (
+            "   same, on CPU time",
+            _fmt(
+                100 * s["validation_share_cpu"] if s.get("validation_share_cpu") is not None else None, " %"
+            ),
+        ),
+        (
+            "   same, GX import/context excluded",
+            _fmt(
+                100 * s["validation_share_without_gx_import"]
+                if s["validation_share_without_gx_import"] is not None
+                else None,
+                " %",
+            ),
+        ),
+        (
+            "**4. peak RSS of the run, process tree** (target < 6 GB at large)",
+            f"{_fmt(s['pipeline_peak_rss_mb'], ' MB')} ({verdict('peak_rss_gb')})",
+        ),
+        (
+            "   largest single process / baseline peak",
+            f"{_fmt(s['pipeline_peak_single_process_rss_mb'], ' MB')} / "
+            f"{_fmt(s['baseline_peak_rss_mb'], ' MB')}",
+        ),
+        (
+            "**5. fixed overhead**: dbt start-up per build (s)",
+            f"{_fmt(s['dbt_startup_in_build_median_s'])} in the build; "
+            f"{_fmt(s['dbt_startup_probe_median_s'])} for a build selecting nothing; "
+            f"{_fmt(s.get('dbt_full_parse_s'))} for a full parse (first run after a project change)",
+        ),
         ("   GX import + context per run (s)", _fmt(s["gx_import_and_context_median_s"])),
-        ("   Airflow start-up / per further date (s)",
-         f"{_fmt(s['airflow_startup_s'])} / {_fmt(s['airflow_per_run_overhead_s'])}"),
-        ("machine", f"{m['cpu_count']} cores, {m['memory_total_gb']} GiB, load "
-         f"{m['load_average']} → {m.get('load_average_end')}"),
-        ("repeats (medians of)", f"{len(results['pipeline'])} pipeline, {len(results['baseline'])} baseline"
-         + (f", {len(results['growth']['day_n'])} growth" if results.get("growth") else "")),
+        (
+            "   Airflow start-up / per further date (s)",
+            f"{_fmt(s['airflow_startup_s'])} / {_fmt(s['airflow_per_run_overhead_s'])}",
+        ),
+        (
+            "machine",
+            f"{m['cpu_count']} cores, {m['memory_total_gb']} GiB, load "
+            f"{m['load_average']} → {m.get('load_average_end')}",
+        ),
+        (
+            "repeats (medians of)",
+            f"{len(results['pipeline'])} pipeline, {len(results['baseline'])} baseline"
+            + (f", {len(results['growth']['day_n'])} growth" if results.get("growth") else ""),
+        ),
     ]
     lines = ["| figure | value |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in rows]

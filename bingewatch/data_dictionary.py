@@ -177,8 +177,13 @@ def build_data_dictionary(settings: Settings, force: bool = False) -> dict[str, 
     static = target_path / "static_index.html"
     if proc.returncode != 0 or not static.is_file():
         log.warning("dbt docs generate failed (exit %s):\n%s", proc.returncode, proc.stdout[-3000:])
-        return {"status": "failed", "path": None, "duration_s": dbt_s, "dbt_s": dbt_s,
-                "error": proc.stdout[-1000:]}  # fmt: skip
+        return {
+            "status": "failed",
+            "path": None,
+            "duration_s": dbt_s,
+            "dbt_s": dbt_s,
+            "error": proc.stdout[-1000:],
+        }
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     tmp = page.with_name(f".{page.name}.tmp")
     tmp.write_text(make_offline(static.read_text(encoding="utf-8")), encoding="utf-8")

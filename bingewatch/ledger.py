@@ -115,9 +115,7 @@ def scan_raw_files(settings: Settings, up_to: date | None = None) -> tuple[list[
             if path.name.startswith((".", "_")) or not path.is_file():
                 continue
             stat = path.stat()
-            files.append(
-                RawFile(f"{folder.name}/{path.name}", received_date, stat.st_size, stat.st_mtime_ns)
-            )
+            files.append(RawFile(f"{folder.name}/{path.name}", received_date, stat.st_size, stat.st_mtime_ns))
     return files, passed_over
 
 
@@ -160,9 +158,10 @@ def _changes(settings: Settings, on_disk: list[RawFile], ledger: dict[str, dict]
             problems.append(f"{path}: processed by run {entry['run_id']}, now missing")
         elif file.size_bytes != entry["size_bytes"]:
             problems.append(f"{path}: {entry['size_bytes']} bytes when processed, now {file.size_bytes}")
-        elif file.mtime_ns != entry["mtime_ns"] and fingerprint(
-            settings.events_dir / path
-        ) != entry["fingerprint"]:
+        elif (
+            file.mtime_ns != entry["mtime_ns"]
+            and fingerprint(settings.events_dir / path) != entry["fingerprint"]
+        ):
             problems.append(f"{path}: content changed since run {entry['run_id']} processed it")
     return problems
 

@@ -100,9 +100,7 @@ def run_dates(
     first failed run. Holds the writer lock throughout (waiting up to ``lock_wait_s``)."""
     from bingewatch.writer_lock import writer_lock
 
-    with writer_lock(
-        settings, "bingewatch run", wait_s=lock_wait_s, on_wait=progress, export_token=True
-    ):
+    with writer_lock(settings, "bingewatch run", wait_s=lock_wait_s, on_wait=progress, export_token=True):
         return _run_dates(settings, start, end, progress, each_date)
 
 

@@ -204,4 +204,5 @@ def bingewatch_nightly():
     published = publish(validate_marts(candidate))
     published >> write_report()
 
+
 bingewatch_nightly()

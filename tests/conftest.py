@@ -77,7 +77,12 @@ def tiny_run(tmp_path_factory) -> dict:
     data_dir = tmp_path_factory.mktemp("tiny-run")
     bingewatch("generate", "--scale", "tiny", "--days", "3", "--start", TINY_DATES[0], data_dir=data_dir)
     run = bingewatch(
-        "run", "--start", TINY_DATES[0], "--end", TINY_DATES[1], data_dir=data_dir,
+        "run",
+        "--start",
+        TINY_DATES[0],
+        "--end",
+        TINY_DATES[1],
+        data_dir=data_dir,
         env={"BINGEWATCH_DATA_DICTIONARY": "1"},
     )
     generator_dir = data_dir / "raw" / "_generator"

@@ -25,8 +25,13 @@ def write(path: Path, rows: list[dict]) -> None:
 
 
 def event(event_id: str, account: str | None, profile: str | None) -> dict:
-    return {"event_id": event_id, "account_id": account, "profile_id": profile,
-            "event_ts": datetime(2026, 3, 1, 20), "ip_address": "192.0.2.1"}
+    return {
+        "event_id": event_id,
+        "account_id": account,
+        "profile_id": profile,
+        "event_ts": datetime(2026, 3, 1, 20),
+        "ip_address": "192.0.2.1",
+    }
 
 
 def rows(path: Path) -> list[dict]:
@@ -37,26 +42,37 @@ def rows(path: Path) -> list[dict]:
 def settings(tmp_path) -> Settings:
     """Two accounts (one to erase) across two partitions, profiles, and a warehouse."""
     s = Settings(tmp_path)
-    write(s.events_partition(DAY1) / "part-0.parquet", [
-        event("e1", "ac-erase", "pr-erase-1"), event("e2", "ac-keep", "pr-keep"),
-        event("e3", None, "pr-erase-2"),  # a null account: found through the profile
-        event("e4", None, "pr-keep"),
-    ])
+    write(
+        s.events_partition(DAY1) / "part-0.parquet",
+        [
+            event("e1", "ac-erase", "pr-erase-1"),
+            event("e2", "ac-keep", "pr-keep"),
+            event("e3", None, "pr-erase-2"),  # a null account: found through the profile
+            event("e4", None, "pr-keep"),
+        ],
+    )
     write(s.events_partition(DAY1) / "part-1.parquet", [event("e5", "ac-keep", "pr-keep")])
-    write(s.raw_dir / "profiles" / "profiles.parquet", [
-        {"profile_id": "pr-erase-1", "account_id": "ac-erase", "time_zone": "UTC"},
-        {"profile_id": "pr-erase-2", "account_id": "ac-erase", "time_zone": "UTC"},
-        {"profile_id": "pr-keep", "account_id": "ac-keep", "time_zone": "UTC"},
-    ])
-    write(s.raw_dir / "erasure_requests" / "erasure_requests.parquet",
-          [{"account_id": "ac-erase", "requested_at": datetime(2026, 3, 2, 6)}])
+    write(
+        s.raw_dir / "profiles" / "profiles.parquet",
+        [
+            {"profile_id": "pr-erase-1", "account_id": "ac-erase", "time_zone": "UTC"},
+            {"profile_id": "pr-erase-2", "account_id": "ac-erase", "time_zone": "UTC"},
+            {"profile_id": "pr-keep", "account_id": "ac-keep", "time_zone": "UTC"},
+        ],
+    )
+    write(
+        s.raw_dir / "erasure_requests" / "erasure_requests.parquet",
+        [{"account_id": "ac-erase", "requested_at": datetime(2026, 3, 2, 6)}],
+    )
     s.warehouse_dir.mkdir(parents=True)
     with duckdb.connect(str(s.warehouse_path)) as con:
         con.execute("create table int_days (profile_id varchar, watch_time_s double)")
         con.execute("insert into int_days values ('pr-erase-1', 1), ('pr-erase-2', 2), ('pr-keep', 3)")
         con.execute("create table viewer_days (viewer_key varchar, watch_time_s double)")
-        con.execute("insert into viewer_days values (?, 1), (?, 3)",
-                    [viewer_key("pr-erase-1", KEY), viewer_key("pr-keep", KEY)])
+        con.execute(
+            "insert into viewer_days values (?, 1), (?, 3)",
+            [viewer_key("pr-erase-1", KEY), viewer_key("pr-keep", KEY)],
+        )
         con.execute("create table quarantine (account_id varchar, reason varchar)")
         con.execute("insert into quarantine values ('ac-erase', 'x'), (null, 'y')")
         con.execute("create table titles (title_id varchar)")
@@ -66,8 +82,10 @@ def settings(tmp_path) -> Settings:
 
 def warehouse(s: Settings) -> dict[str, list[tuple]]:
     with duckdb.connect(str(s.warehouse_path), read_only=True) as con:
-        return {t: sorted(con.execute(f"select * from {t}").fetchall(), key=repr)
-                for t in ("int_days", "viewer_days", "quarantine", "titles")}
+        return {
+            t: sorted(con.execute(f"select * from {t}").fetchall(), key=repr)
+            for t in ("int_days", "viewer_days", "quarantine", "titles")
+        }
 
 
 def test_a_new_request_is_erased_from_raw_history_and_every_warehouse_table(settings):
@@ -95,7 +113,9 @@ def test_the_log_records_what_was_removed_and_names_nobody(settings):
         "profiles/profiles.parquet": 2,
     }
     assert entry["batch"]["warehouse_rows_removed"] == {
-        "main.int_days": 2, "main.quarantine": 1, "main.viewer_days": 1,
+        "main.int_days": 2,
+        "main.quarantine": 1,
+        "main.viewer_days": 1,
     }
     assert "ac-erase" not in text and "pr-erase" not in text
 
@@ -169,13 +189,20 @@ def spark_settings(settings) -> Settings:
     """The same accounts in Spark's tables: a date-partitioned mart and an unpartitioned table."""
     erased, kept = viewer_key("pr-erase-1", KEY), viewer_key("pr-keep", KEY)
     for day in ("2026-03-01", "2026-03-02"):
-        spark_file(settings, "daily_viewers", f"activity_date={day}",
-                   f"select * from (values ('{erased}', 1.5, timestamptz '{day} 20:00:00+00'), "
-                   f"('{kept}', 3.0, timestamptz '{day} 21:00:00+00')) "
-                   "as t(viewer_key, watch_time_s, first_play_at)")
-    spark_file(settings, "int_days", None,
-               "select * from (values ('pr-erase-2', 2::bigint), ('pr-keep', 3::bigint)) "
-               "as t(profile_id, watch_ms)")
+        spark_file(
+            settings,
+            "daily_viewers",
+            f"activity_date={day}",
+            f"select * from (values ('{erased}', 1.5, timestamptz '{day} 20:00:00+00'), "
+            f"('{kept}', 3.0, timestamptz '{day} 21:00:00+00')) "
+            "as t(viewer_key, watch_time_s, first_play_at)",
+        )
+    spark_file(
+        settings,
+        "int_days",
+        None,
+        "select * from (values ('pr-erase-2', 2::bigint), ('pr-keep', 3::bigint)) as t(profile_id, watch_ms)",
+    )
     spark_file(settings, "public_title_streaks", None, "select 'Show' as show_title, 12::bigint as viewers")
     return settings
 

@@ -18,14 +18,50 @@ from bingewatch.settings import Settings
 from bingewatch.warehouse_tables import contract, readable_warehouse, spark_tables_dir
 
 DAY = date(2026, 3, 3)
-PARTITIONS = {"viewer_days": "activity_date", "notable_viewers": "activity_date",
-              "run_accounting": "received_date", "quarantine_reasons": "received_date"}
+PARTITIONS = {
+    "viewer_days": "activity_date",
+    "notable_viewers": "activity_date",
+    "run_accounting": "received_date",
+    "quarantine_reasons": "received_date",
+}
 ROWS = {
     "viewer_days": [
-        ("vk-1", "Europe/Berlin", 86400, 3600.0, 3000.0, 600.0, 0.0, 1800.0, 2, 2, 1, 1, 1,
-         date(2026, 3, 2), datetime(2026, 3, 2, 23, 30), datetime(2026, 3, 3, 0, 30)),
-        ("vk-2", "America/New_York", 86400, 60.0, 60.0, 0.0, 0.0, 60.0, 1, 1, 0, 1, 1,
-         date(2026, 3, 3), datetime(2026, 3, 3, 5), datetime(2026, 3, 3, 5, 1)),
+        (
+            "vk-1",
+            "Europe/Berlin",
+            86400,
+            3600.0,
+            3000.0,
+            600.0,
+            0.0,
+            1800.0,
+            2,
+            2,
+            1,
+            1,
+            1,
+            date(2026, 3, 2),
+            datetime(2026, 3, 2, 23, 30),
+            datetime(2026, 3, 3, 0, 30),
+        ),
+        (
+            "vk-2",
+            "America/New_York",
+            86400,
+            60.0,
+            60.0,
+            0.0,
+            0.0,
+            60.0,
+            1,
+            1,
+            0,
+            1,
+            1,
+            date(2026, 3, 3),
+            datetime(2026, 3, 3, 5),
+            datetime(2026, 3, 3, 5, 1),
+        ),
     ],
     "notable_viewers": [],
     "public_title_streaks": [("Show", 12)],
@@ -51,8 +87,10 @@ def write_spark_table(settings: Settings, table: str, rows: list[tuple]) -> None
         select = ", ".join(f"{c}::timestamptz as {c}" if types[c] == "timestamp" else c for c in spark_order)
         query = f"select {select} from contract"
         if partition:
-            con.execute(f"copy ({query}) to '{table_dir}' "
-                        f"(format parquet, partition_by ({partition}), overwrite_or_ignore)")
+            con.execute(
+                f"copy ({query}) to '{table_dir}' "
+                f"(format parquet, partition_by ({partition}), overwrite_or_ignore)"
+            )
         else:
             path = table_dir / "part-00000.c000.snappy.parquet"
             con.execute(f"copy ({query}) to '{path}' (format parquet)")

@@ -55,7 +55,6 @@ def request_key(account_id: str, key: str) -> str:
     return hmac.new(key.encode(), b"erasure:" + account_id.encode(), sha256).hexdigest()
 
 
-
 def erasures_done(settings: Settings) -> int:
     """How many erasure requests the log says were carried out (a publication records it)."""
     return len((read_json(settings.warehouse_dir / ERASURE_LOG) or {}).get("requests", []))

@@ -46,9 +46,7 @@ def plan_batch(settings: Settings, logical_date: date, run_id: str) -> dict:
     if dates:
         last = dates[-1] + timedelta(days=MAX_LATENESS_DAYS + 1)
         recounted = [
-            file
-            for file in on_disk
-            if file.path in ledger and dates[0] <= file.received_date <= last
+            file for file in on_disk if file.path in ledger and dates[0] <= file.received_date <= last
         ]
     target = batch_path(settings)
     target.parent.mkdir(parents=True, exist_ok=True)

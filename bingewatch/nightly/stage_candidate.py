@@ -33,7 +33,6 @@ def candidate_path(settings: Settings, received_date: date) -> Path:
     return settings.audit_dir / f"candidate-{received_date.isoformat()}.duckdb"
 
 
-
 def stage_candidate(settings: Settings, received_date: date) -> Path:
     """Copy the published tables from the target's warehouse into a fresh candidate file; return it."""
     with writer_lock(settings, f"stage_candidate for {received_date}"):

@@ -219,8 +219,16 @@ def step_timings(records: dict[str, dict | None]) -> list[dict[str, Any]]:
     for label, key in STEPS:
         record = records.get(key)
         if record is None:
-            steps.append({"step": label, "outcome": "not run", "detail": "", "start": None, "end": None,
-                          "seconds": None})  # fmt: skip
+            steps.append(
+                {
+                    "step": label,
+                    "outcome": "not run",
+                    "detail": "",
+                    "start": None,
+                    "end": None,
+                    "seconds": None,
+                }
+            )
             continue
         end = _parse_time(record.get("finished_at") or record.get("published_at"))
         seconds = record.get("duration_s")
@@ -249,8 +257,16 @@ def step_timings(records: dict[str, dict | None]) -> list[dict[str, Any]]:
             detail = ", ".join(f"{n} {k}" for k, n in sorted(record.get("statuses", {}).items()))
         else:
             outcome, detail = "done", f"{record.get('bytes', 0):,} bytes"
-        steps.append({"step": label, "outcome": outcome, "detail": detail, "start": start, "end": end,
-                      "seconds": seconds})  # fmt: skip
+        steps.append(
+            {
+                "step": label,
+                "outcome": outcome,
+                "detail": detail,
+                "start": start,
+                "end": end,
+                "seconds": seconds,
+            }
+        )
     return steps
 
 
@@ -309,9 +325,11 @@ def _ledger_section(run_dir: Path) -> str:
             "<h2>Arrivals</h2><p class='muted'>No arrivals ledger record for this run "
             f"(<code>{LEDGER_RECORD}</code>).</p>"
         )
-    mark = (read_json(run_dir / MARTS_RECORD) or {}).get("high_water_mark") or (
-        read_json(run_dir / STAGE_RECORD) or {}
-    ).get("high_water_mark") or {}
+    mark = (
+        (read_json(run_dir / MARTS_RECORD) or {}).get("high_water_mark")
+        or (read_json(run_dir / STAGE_RECORD) or {}).get("high_water_mark")
+        or {}
+    )
     processed = plan.get("pending_by_date") or {}
     pending = mark.get("pending_by_date") or {}
     rows = "".join(
@@ -473,7 +491,7 @@ CHARTS = [
         "watch_hours_per_viewer_day",
         "band",
         ".3~g",
-    ),  # fmt: skip
+    ),
     ("validation_seconds", "validation seconds by gate", "validation_by_gate", "series", ".3~g"),
     ("step_seconds", "step seconds", "step_seconds", "series", ".3~g"),
 ]

@@ -50,27 +50,27 @@ FIGURES = [
         "raw_rows",
         "raw rows",
         "far fewer or more raw events than recent nights means a lost, partial or replayed upload",
-    ),  # fmt: skip
+    ),
     Figure(
         "quarantine_share",
         "quarantine share",
         "a jump in quarantined rows means a broken producer or a reference-data gap",
-    ),  # fmt: skip
+    ),
     Figure(
         "duplicate_share",
         "duplicates share",
         "client retries are steady; a change means a client or upload bug (or a double load)",
-    ),  # fmt: skip
+    ),
     Figure(
         "notable_share",
         "notable share",
         "notable viewers are rare and stable; a jump means a rule or pseudonym bug, a fall a lost population",
-    ),  # fmt: skip
+    ),
     Figure(
         "watch_hours_per_viewer_day",
         "watch hours per active viewer-day",
         "people do not suddenly watch much more or less: a change means lost or double-counted viewing",
-    ),  # fmt: skip
+    ),
 ]
 FIGURE_NAMES = [figure.name for figure in FIGURES]
 FIGURES_TABLE = "run_figures"

@@ -133,9 +133,7 @@ def _finish(
     # success None: not run for lack of history (anomaly checks), neither pass nor failure;
     # not evaluated (no baseline): reported as such, never blocking.
     blocking = [c for c in checks if c["success"] is False and blocks(c) and c not in not_evaluated]
-    warnings = [
-        c for c in checks if c["success"] is False and c not in blocking and c not in not_evaluated
-    ]
+    warnings = [c for c in checks if c["success"] is False and c not in blocking and c not in not_evaluated]
     record_path = settings.run_dir(received_date) / (RAW_RECORD if gate == "raw_batch" else MARTS_RECORD)
     summary = {
         "gate": gate,
@@ -320,9 +318,7 @@ def _reconciliation_sample(warehouse: Path, limit: int = 10) -> list[dict[str, A
 
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            cursor = con.execute(
-                f"{WATCH_TIME_RECONCILIATION} order by level, item limit {limit}"
-            )
+            cursor = con.execute(f"{WATCH_TIME_RECONCILIATION} order by level, item limit {limit}")
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     except duckdb.Error:

@@ -341,9 +341,11 @@ def _static_bootstrap_tables(html: str, results_dir: Path | None = None) -> str:
                     value = row.get("_expectation_suite_name_sort", value)
                     value = f'<a href="{link}">{value}</a>' if link else value
                 if warning and column["field"] == "validation_success":
-                    value = value.replace("fa-times", "fa-exclamation-triangle").replace(
-                        "text-danger", "text-warning"
-                    ).replace("ge-failed-icon", "ge-warning-icon")
+                    value = (
+                        value.replace("fa-times", "fa-exclamation-triangle")
+                        .replace("text-danger", "text-warning")
+                        .replace("ge-failed-icon", "ge-warning-icon")
+                    )
                 cells.append(f"<td>{value}</td>")
             body.append(f"<tr>{''.join(cells)}</tr>")
         return (

@@ -106,7 +106,10 @@ def test_results_file_holds_every_figure(bench):
     assert summary["dbt_full_parse_s"] > 0
     assert summary["airflow_startup_s"] > 0 and summary["airflow_per_run_overhead_s"] > 0
     assert set(summary["meets"]) == {
-        "pipeline_vs_baseline", "growth_day_n_vs_day_2", "validation_share", "peak_rss_gb"
+        "pipeline_vs_baseline",
+        "growth_day_n_vs_day_2",
+        "validation_share",
+        "peak_rss_gb",
     }
 
     growth = stored["growth"]
@@ -115,9 +118,12 @@ def test_results_file_holds_every_figure(bench):
     assert growth["ratio"] == pytest.approx(growth["day_n_run_s"] / growth["day_2_run_s"], abs=1e-3)
 
     table = written[1].read_text()
-    assert table == f"# bingewatch bench: tiny ({stored['started_at']})\n\n" + markdown_table(
-        stored
-    ) + f"\nRaw figures: `{written[0].name}`.\n"
+    assert (
+        table
+        == f"# bingewatch bench: tiny ({stored['started_at']})\n\n"
+        + markdown_table(stored)
+        + f"\nRaw figures: `{written[0].name}`.\n"
+    )
     for row in ("pipeline vs baseline", "growth", "validation share", "peak RSS", "fixed overhead"):
         assert row in table
 

@@ -64,15 +64,23 @@ def rendered(tmp_path_factory) -> dict:
     assert check.returncode == 0, check.stderr
     full = subprocess.run([*command, "config"], **run)
     assert full.returncode == 0, full.stderr
-    return {"config": yaml.safe_load(full.stdout), "env": dict(line.split("=", 1) for line in env_lines),
-            "workdir": workdir}
+    return {
+        "config": yaml.safe_load(full.stdout),
+        "env": dict(line.split("=", 1) for line in env_lines),
+        "workdir": workdir,
+    }
 
 
 def test_standard_airflow3_services_with_healthchecks(rendered):
     services = rendered["config"]["services"]
     assert set(services) == {"postgres"} | AIRFLOW_SERVICES
-    for name in ("postgres", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                 "airflow-triggerer"):
+    for name in (
+        "postgres",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+    ):
         assert services[name].get("healthcheck", {}).get("test"), name
     for name in AIRFLOW_SERVICES - {"airflow-init"}:
         depends = services[name]["depends_on"]

@@ -116,7 +116,9 @@ def test_erasure_log_matches_the_generator_count_of_erased_rows(tiny_run):
     log = json.loads((tiny_run["data_dir"] / "warehouse" / "erasure_log.json").read_text())
     batches = {json.dumps(entry["batch"], sort_keys=True) for entry in log["requests"]}
     removed = sum(
-        n for batch in map(json.loads, batches) for path, n in batch["raw_rows_removed"].items()
+        n
+        for batch in map(json.loads, batches)
+        for path, n in batch["raw_rows_removed"].items()
         if path.startswith("playback_events/")
     )
     assert removed == tiny_run["manifest"]["erased_accounts"]["totals"]["raw_rows"]

@@ -30,9 +30,12 @@ def test_an_erasure_request_removes_a_published_viewer_everywhere(tiny_run, copy
     account = binger["account_id"]
     raw_events = str(data_dir / "raw" / "playback_events" / "*" / "*.parquet")
     with duckdb.connect() as con:
-        profiles = [r[0] for r in con.execute(
-            f"select profile_id from '{data_dir}/raw/profiles/*.parquet' where account_id = ?", [account]
-        ).fetchall()]
+        profiles = [
+            r[0]
+            for r in con.execute(
+                f"select profile_id from '{data_dir}/raw/profiles/*.parquet' where account_id = ?", [account]
+            ).fetchall()
+        ]
         raw_before = con.execute(
             f"select count(*) from read_parquet('{raw_events}', union_by_name = true) where account_id = ?",
             [account],
@@ -43,8 +46,10 @@ def test_an_erasure_request_removes_a_published_viewer_everywhere(tiny_run, copy
 
     requests = data_dir / "raw" / "erasure_requests" / "erasure_requests.parquet"
     table = pq.read_table(requests)
-    extra = pa.table({"account_id": [account], "requested_at": [table.column("requested_at")[0].as_py()]},
-                     schema=table.schema)
+    extra = pa.table(
+        {"account_id": [account], "requested_at": [table.column("requested_at")[0].as_py()]},
+        schema=table.schema,
+    )
     pq.write_table(pa.concat_tables([table, extra]), requests)
     last_date = max(tiny_run["manifest"]["per_received_date"])
     cli("run", "--start", last_date, "--end", last_date, data_dir=data_dir)
@@ -52,13 +57,20 @@ def test_an_erasure_request_removes_a_published_viewer_everywhere(tiny_run, copy
     after = published_rows(data_dir)
     assert after == {t: [r for r in rows if r[0] not in keys] for t, rows in before.items()}
     with duckdb.connect() as con:
-        assert con.execute(
-            f"select count(*) from read_parquet('{raw_events}', union_by_name = true) "
-            "where account_id = ? or list_contains(?, profile_id)", [account, profiles]
-        ).fetchone()[0] == 0
-        assert con.execute(
-            f"select count(*) from '{data_dir}/raw/profiles/*.parquet' where account_id = ?", [account]
-        ).fetchone()[0] == 0
+        assert (
+            con.execute(
+                f"select count(*) from read_parquet('{raw_events}', union_by_name = true) "
+                "where account_id = ? or list_contains(?, profile_id)",
+                [account, profiles],
+            ).fetchone()[0]
+            == 0
+        )
+        assert (
+            con.execute(
+                f"select count(*) from '{data_dir}/raw/profiles/*.parquet' where account_id = ?", [account]
+            ).fetchone()[0]
+            == 0
+        )
     with duckdb.connect(str(data_dir / "warehouse" / "bingewatch.duckdb"), read_only=True) as con:
         for schema, name, column in con.execute(
             "select c.table_schema, c.table_name, c.column_name from information_schema.columns c "
@@ -79,8 +91,12 @@ def test_an_erasure_request_removes_a_published_viewer_everywhere(tiny_run, copy
     # "Retention and erasure"), so there is nothing left to scrub after the erasure.
     from bingewatch.settings import EXPECTATIONS_DIR
 
-    roots = [data_dir / "reports", data_dir / "audit" / "gx_validations", data_dir / "runs",
-             EXPECTATIONS_DIR / "uncommitted"]  # fmt: skip
+    roots = [
+        data_dir / "reports",
+        data_dir / "audit" / "gx_validations",
+        data_dir / "runs",
+        EXPECTATIONS_DIR / "uncommitted",
+    ]
     assert (data_dir / "reports" / "data_docs").is_dir() and (data_dir / "audit" / "gx_validations").is_dir()
     checked = 0
     for root in roots:

@@ -18,12 +18,24 @@ def test_the_report_shows_every_step_with_dbt_build_and_its_slowest_models(tiny_
     data_dir = tiny_run["data_dir"]
     days = sorted(tiny_run["manifest"]["per_received_date"])
     page = (data_dir / "reports" / f"{days[-1]}.html").read_text()
-    for step in ("apply_erasures", "validate_raw_batch", "dbt_build", "stage_candidate", "validate_marts",
-                 "publish"):  # fmt: skip
+    for step in (
+        "apply_erasures",
+        "validate_raw_batch",
+        "dbt_build",
+        "stage_candidate",
+        "validate_marts",
+        "publish",
+    ):
         assert f"<code>{step}</code>" in page, step
     seconds = _report_json(data_dir, days[-1])["step_seconds"]
-    assert set(seconds) == {"apply_erasures", "validate_raw_batch", "dbt_build", "stage_candidate",
-                            "validate_marts", "publish"}  # fmt: skip
+    assert set(seconds) == {
+        "apply_erasures",
+        "validate_raw_batch",
+        "dbt_build",
+        "stage_candidate",
+        "validate_marts",
+        "publish",
+    }
     assert seconds["dbt_build"] == max(seconds.values())  # the longest step, now on the page
     dbt = json.loads((data_dir / "runs" / days[-1] / "dbt_build.json").read_text())
     assert len(dbt["slowest_models"]) == 5 and dbt["duration_s"] >= dbt["elapsed_s"] > 0

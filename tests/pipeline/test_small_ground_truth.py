@@ -65,16 +65,23 @@ def test_every_arrival_date_ran_and_published(small_run):
 
 def test_published_notable_viewers_equal_the_ground_truth_exactly(small_run):
     expected = notable_rows(
-        (viewer_key(r["profile_id"], TEST_KEY), r["rule"], r["activity_date"], r["window_start_date"],
-         r["metric_value"])
+        (
+            viewer_key(r["profile_id"], TEST_KEY),
+            r["rule"],
+            r["activity_date"],
+            r["window_start_date"],
+            r["metric_value"],
+        )
         for r in small_run["truth"]
     )
     published = small_run["data_dir"] / "published" / "bingewatch.duckdb"
     with duckdb.connect(str(published), read_only=True) as con:
-        got = notable_rows(con.execute(
-            "select viewer_key, rule, activity_date::varchar, window_start_date::varchar, metric_value "
-            "from notable_viewers"
-        ).fetchall())
+        got = notable_rows(
+            con.execute(
+                "select viewer_key, rule, activity_date::varchar, window_start_date::varchar, metric_value "
+                "from notable_viewers"
+            ).fetchall()
+        )
         background = con.execute("select count(distinct viewer_key) from viewer_days").fetchone()[0]
     assert background > 1000, "thousands of background viewers around the planted ones"
     missing, extra = expected - got, got - expected

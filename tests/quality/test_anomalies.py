@@ -39,10 +39,16 @@ def _write_good_history(settings, base: dict, nights: int = 6) -> None:
         figures = {name: (value * jitter if value is not None else None) for name, value in base.items()}
         write_json(settings.run_dir(day) / "marts.json", {"success": True, "figures": figures})
         write_json(settings.run_dir(day) / "publish.json", {"published_at": f"{day}T03:00:00+00:00"})
-        write_json(settings.run_dir(day) / "report.json", {
-            "received_date": day.isoformat(), "status": "published", "summary": "ok",
-            "raw_rows": figures["raw_rows"], "figures": figures,
-        })  # fmt: skip
+        write_json(
+            settings.run_dir(day) / "report.json",
+            {
+                "received_date": day.isoformat(),
+                "status": "published",
+                "summary": "ok",
+                "raw_rows": figures["raw_rows"],
+                "figures": figures,
+            },
+        )
 
 
 def test_a_first_run_says_not_enough_history(settings, warehouse):
@@ -69,8 +75,11 @@ def test_an_injected_volume_drop_raises_the_anomaly_warning_and_shows_on_the_cha
     _write_good_history(settings, base)
     # Tonight half the rows of the previous nights arrived; shares stay as they were.
     with duckdb.connect(str(settings.warehouse_path)) as con:
-        con.execute("update run_accounting set raw_rows = 500, clean_rows = 475, duplicate_rows = 15, "
-                    "quarantined_rows = 10 where received_date = ?", [RUN_DATE])  # fmt: skip
+        con.execute(
+            "update run_accounting set raw_rows = 500, clean_rows = 475, duplicate_rows = 15, "
+            "quarantined_rows = 10 where received_date = ?",
+            [RUN_DATE],
+        )
         con.execute("update quarantine_reasons set rows = rows / 2 where received_date = ?", [RUN_DATE])
     candidate = stage_candidate(settings, RUN_DATE)
     summary = validate_marts(settings, candidate, RUN_DATE)

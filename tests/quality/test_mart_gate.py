@@ -214,8 +214,10 @@ def test_recomputed_viewer_days_volume_warns(settings, published):
     first = json.loads((settings.run_dir(RUN_DATE) / "marts.json").read_text())
     assert first["viewer_days_recomputed"] == VIEWERS * 2 + 0  # 2 recomputed days, 40 viewers
     for back in range(1, 4):
-        write_json(settings.run_dir(RUN_DATE - timedelta(days=back)) / "marts.json",
-                   {"viewer_days_recomputed": 10_000})  # fmt: skip
+        write_json(
+            settings.run_dir(RUN_DATE - timedelta(days=back)) / "marts.json",
+            {"viewer_days_recomputed": 10_000},
+        )
     _next_night(settings, [])
     candidate = stage_candidate(settings, NEXT_DATE)
     summary = validate_marts(settings, candidate, NEXT_DATE)

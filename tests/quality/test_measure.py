@@ -11,16 +11,26 @@ from bingewatch.records import write_json
 def _run(settings, day: date, start_s: int, raw_s: float, marts_s: float, end_s: int) -> None:
     base = f"{day.isoformat()}T01:00"
     run = settings.run_dir(day)
-    write_json(run / "raw_batch.json", {
-        "duration_s": raw_s, "started_at": f"{base}:{start_s:02d}.000+00:00",
-        "finished_at": f"{base}:{start_s + int(raw_s):02d}+00:00", "row_count": 1000,
-        "timings": {"context_s": 1.0, "checkpoint_s": raw_s - 1.5, "data_docs_s": 0.5},
-    })  # fmt: skip
+    write_json(
+        run / "raw_batch.json",
+        {
+            "duration_s": raw_s,
+            "started_at": f"{base}:{start_s:02d}.000+00:00",
+            "finished_at": f"{base}:{start_s + int(raw_s):02d}+00:00",
+            "row_count": 1000,
+            "timings": {"context_s": 1.0, "checkpoint_s": raw_s - 1.5, "data_docs_s": 0.5},
+        },
+    )
     write_json(run / "stage.json", {"duration_s": 0.5, "finished_at": f"{base}:40+00:00"})
-    write_json(run / "marts.json", {
-        "duration_s": marts_s, "finished_at": f"{base}:{40 + int(marts_s):02d}+00:00",
-        "viewer_days_recomputed": 80, "timings": {"context_s": 1.0},
-    })  # fmt: skip
+    write_json(
+        run / "marts.json",
+        {
+            "duration_s": marts_s,
+            "finished_at": f"{base}:{40 + int(marts_s):02d}+00:00",
+            "viewer_days_recomputed": 80,
+            "timings": {"context_s": 1.0},
+        },
+    )
     write_json(run / "publish.json", {"duration_s": 0.2, "published_at": f"{base}:{end_s:02d}+00:00"})
 
 

@@ -75,10 +75,17 @@ def test_trend_charts_cover_recent_runs(settings):
 
     for back, rows in [(3, 900), (2, 1100), (1, 1000)]:
         day = RUN_DATE - timedelta(days=back)
-        write_json(settings.run_dir(day) / "report.json", {
-            "received_date": day.isoformat(), "status": "published", "summary": "ok",
-            "raw_rows": rows, "quarantined_rows": 10, "blocking_failures": 0,
-        })  # fmt: skip
+        write_json(
+            settings.run_dir(day) / "report.json",
+            {
+                "received_date": day.isoformat(),
+                "status": "published",
+                "summary": "ok",
+                "raw_rows": rows,
+                "quarantined_rows": 10,
+                "blocking_failures": 0,
+            },
+        )
     text = write_report(settings, RUN_DATE).read_text()
     start = text.index('<figure class="chart" id="raw_rows"')
     raw_chart = text[start : text.index("</figure>", start)]
@@ -124,13 +131,22 @@ def test_dbt_build_timing_comes_from_this_nights_run_results_only(settings):
     target.mkdir(parents=True, exist_ok=True)
 
     def results(generated_at: str) -> None:
-        (target / "run_results.json").write_text(json.dumps({
-            "metadata": {"generated_at": generated_at, "invocation_started_at": "2026-03-11T03:00:10Z"},
-            "elapsed_time": 30.5,
-            "results": [{"unique_id": f"model.bingewatch.m{i}", "status": "success", "execution_time": i}
-                        for i in range(7)] + [{"unique_id": "test.bingewatch.t", "status": "pass",
-                                               "execution_time": 99}],
-        }))  # fmt: skip
+        (target / "run_results.json").write_text(
+            json.dumps(
+                {
+                    "metadata": {
+                        "generated_at": generated_at,
+                        "invocation_started_at": "2026-03-11T03:00:10Z",
+                    },
+                    "elapsed_time": 30.5,
+                    "results": [
+                        {"unique_id": f"model.bingewatch.m{i}", "status": "success", "execution_time": i}
+                        for i in range(7)
+                    ]
+                    + [{"unique_id": "test.bingewatch.t", "status": "pass", "execution_time": 99}],
+                }
+            )
+        )
 
     results("2026-03-10T03:01:00Z")  # yesterday's build
     assert dbt_build_record(settings, RUN_DATE, raw) is None
@@ -160,8 +176,10 @@ def test_the_report_shows_files_built_and_pending_per_arrival_date(settings):
     extra = {}
     _completeness_check(settings, RUN_DATE, extra)
     write_json(settings.run_dir(RUN_DATE) / "marts.json", {"high_water_mark": extra["high_water_mark"]})
-    write_json(settings.run_dir(RUN_DATE) / "ledger.json", {**plan, "pending_by_date": {
-        (RUN_DATE - timedelta(days=3)).isoformat(): 1, RUN_DATE.isoformat(): 2}})  # fmt: skip
+    write_json(
+        settings.run_dir(RUN_DATE) / "ledger.json",
+        {**plan, "pending_by_date": {(RUN_DATE - timedelta(days=3)).isoformat(): 1, RUN_DATE.isoformat(): 2}},
+    )
     text = write_report(settings, RUN_DATE).read_text()
     assert f"<td>{RUN_DATE}</td>" in text  # the high-water mark
     day = RUN_DATE - timedelta(days=1)

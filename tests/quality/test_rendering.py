@@ -64,15 +64,25 @@ def rendered_site(tmp_path_factory):
         settings = Settings(tmp_path_factory.mktemp("rendered") / "data")
         for back, rows in [(3, 380), (2, 420), (1, 410)]:
             day = RUN_DATE - timedelta(days=back)
-            write_json(settings.run_dir(day) / "report.json", {
-                "received_date": day.isoformat(), "status": "published", "summary": "ok",
-                "raw_rows": rows, "quarantined_rows": 18 + back, "viewer_days_rows": 200 - 40 * back,
-                "viewer_days_recomputed": 80, "notable_viewers": 2, "validation_s": 2.5,
-                "blocking_failures": 0, "figures": {"raw_rows": rows, "duplicate_share": 0.03},
-                "bands": {"raw_rows": {"low": 300, "high": 500}},
-                "quarantine_share_by_reason": {"null_key": 0.015, "unknown_title": 0.005},
-                "step_seconds": {"dbt_build": 20 + back, "validate_marts": 2.0},
-            })  # fmt: skip
+            write_json(
+                settings.run_dir(day) / "report.json",
+                {
+                    "received_date": day.isoformat(),
+                    "status": "published",
+                    "summary": "ok",
+                    "raw_rows": rows,
+                    "quarantined_rows": 18 + back,
+                    "viewer_days_rows": 200 - 40 * back,
+                    "viewer_days_recomputed": 80,
+                    "notable_viewers": 2,
+                    "validation_s": 2.5,
+                    "blocking_failures": 0,
+                    "figures": {"raw_rows": rows, "duplicate_share": 0.03},
+                    "bands": {"raw_rows": {"low": 300, "high": 500}},
+                    "quarantine_share_by_reason": {"null_key": 0.015, "unknown_title": 0.005},
+                    "step_seconds": {"dbt_build": 20 + back, "validate_marts": 2.0},
+                },
+            )
         build_warehouse(settings.warehouse_path)
         write_raw_partition(settings)
         validate_raw_batch(settings, RUN_DATE)
@@ -124,8 +134,12 @@ def test_published_report_renders_offline_with_its_numbers(rendered_site):
     assert "PUBLISHED" in dom
     for number in (">1,000<", ">950<", ">30<", ">20<"):  # raw, clean, duplicates, quarantined
         assert number in dom, number
-    for name in ("viewer_days.key_unique", "warehouse.sessions_reconcile_with_viewer_days",
-                 "warehouse.viewer_days_volume_vs_recent_runs", "raw.event_type_known"):  # fmt: skip
+    for name in (
+        "viewer_days.key_unique",
+        "warehouse.sessions_reconcile_with_viewer_days",
+        "warehouse.viewer_days_volume_vs_recent_runs",
+        "raw.event_type_known",
+    ):
         assert name in dom, name
     from bingewatch.nightly.write_report import CHARTS
 
@@ -138,10 +152,16 @@ def test_published_report_renders_offline_with_its_numbers(rendered_site):
     reasons = dom[dom.index('id="quarantine_by_reason"') :]
     assert "null_key" in reasons[: reasons.index("</figure>")]  # one line per reason, in the legend
     # The whole run on one page: the step timeline and links to the dictionary and Data Docs.
-    for step in ("apply_erasures", "validate_raw_batch", "dbt_build", "stage_candidate", "validate_marts",
-                 "publish"):  # fmt: skip
+    for step in (
+        "apply_erasures",
+        "validate_raw_batch",
+        "dbt_build",
+        "stage_candidate",
+        "validate_marts",
+        "publish",
+    ):
         assert f"<code>{step}</code>" in dom, step
-    assert "href=\"data_dictionary.html\"" in dom
+    assert 'href="data_dictionary.html"' in dom
     assert f"data_docs/validations/raw_playback_events/{RUN_DATE}_" in dom
 
     # The whole page (steps, tables, anomalies, charts, checks) in one tall shot.
@@ -214,9 +234,10 @@ def test_data_docs_failed_validation_page_renders_offline(rendered_site):
     settings, _, _ = rendered_site
     docs = settings.reports_dir / "data_docs"
     failed = [
-        p for p in (docs / "validations" / "warehouse_reconciliation").rglob("*.html")
+        p
+        for p in (docs / "validations" / "warehouse_reconciliation").rglob("*.html")
         if "fa-times text-danger" in p.read_text()
-    ]  # fmt: skip
+    ]
     assert failed
     dom = dump_dom(failed[0])
     assert "Observed Value" in dom and "fa-times" in dom

@@ -24,9 +24,23 @@ def stack(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("scheduler-data")
     started = time.monotonic()
     generate = subprocess.Popen(
-        [sys.executable, "-m", "bingewatch.cli", "--data-dir", str(data_dir),
-         "generate", "--scale", "tiny", "--days", "3", "--start", START_DATE],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "bingewatch.cli",
+            "--data-dir",
+            str(data_dir),
+            "generate",
+            "--scale",
+            "tiny",
+            "--days",
+            "3",
+            "--start",
+            START_DATE,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     airflow_stack = AirflowStack(
         data_dir=data_dir,

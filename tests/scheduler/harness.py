@@ -147,22 +147,54 @@ class AirflowStack:
         pwfile.chmod(0o600)
         data = self.pg_dir / "data"
         result = self._pg(
-            "initdb", "-D", str(data), "-U", "airflow", "--pwfile", str(pwfile),
-            "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8", "--no-instructions",
+            "initdb",
+            "-D",
+            str(data),
+            "-U",
+            "airflow",
+            "--pwfile",
+            str(pwfile),
+            "--auth-host=scram-sha-256",
+            "--auth-local=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--no-instructions",
         )
         self._check(result, "initdb")
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.pg_port} "
             f"-c unix_socket_directories={self.pg_dir} -c max_connections=200 -c fsync=off"
         )
-        result = self._pg("pg_ctl", "-D", str(data), "-l", str(self.pg_dir / "postgres.log"),
-                          "-o", options, "-w", "-t", "60", "start")
+        result = self._pg(
+            "pg_ctl",
+            "-D",
+            str(data),
+            "-l",
+            str(self.pg_dir / "postgres.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         self._pg_started = True
         self._check(result, "pg_ctl start", self.pg_dir / "postgres.log")
         result = subprocess.run(
-            [str(self.pg_bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "airflow",
-             "airflow"],
-            capture_output=True, text=True, timeout=60, env={**os.environ, "PGPASSWORD": self.pg_password},
+            [
+                str(self.pg_bin / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.pg_port),
+                "-U",
+                "airflow",
+                "airflow",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PGPASSWORD": self.pg_password},
         )
         self._check(result, "createdb")
         self.timings["postgres_s"] = round(time.monotonic() - started, 1)
@@ -230,7 +262,11 @@ class AirflowStack:
         log = (self.root / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
             [str(VENV_BIN / "airflow"), *args],
-            stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True, cwd=self.root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            start_new_session=True,
+            cwd=self.root,
         )
 
     def start_airflow(self) -> None:
@@ -313,8 +349,11 @@ class AirflowStack:
         import httpx
 
         response = httpx.request(
-            method, f"{self.api_url}{path}",
-            headers={"Authorization": f"Bearer {self.token()}", **(headers or {})}, timeout=30, **kwargs,
+            method,
+            f"{self.api_url}{path}",
+            headers={"Authorization": f"Bearer {self.token()}", **(headers or {})},
+            timeout=30,
+            **kwargs,
         )
         if response.status_code >= 400:
             raise HarnessError(f"{method} {path} -> {response.status_code}: {response.text[:2000]}")
@@ -358,8 +397,10 @@ class AirflowStack:
 
     def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
         data = self.api(
-            "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
-            params={"full_content": "true"}, headers={"Accept": "application/json"},
+            "GET",
+            f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
+            params={"full_content": "true"},
+            headers={"Accept": "application/json"},
         )
         return json.dumps(data.get("content"))
 

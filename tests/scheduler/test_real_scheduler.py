@@ -30,8 +30,12 @@ def published(stack) -> Path:
 def snapshot(path: Path) -> dict[str, list[tuple]]:
     """Every published table's rows, sorted: what 'identical outputs' compares."""
     with duckdb.connect(str(path), read_only=True) as con:
-        tables = [row[0] for row in con.execute("select table_name from information_schema.tables "
-                                                "where table_schema = 'main' order by 1").fetchall()]
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main' order by 1"
+            ).fetchall()
+        ]
         return {t: sorted(con.execute(f'select * from "{t}"').fetchall(), key=repr) for t in tables}
 
 
@@ -139,9 +143,19 @@ def test_backfill_reruns_a_finished_range_in_order_with_identical_outputs(stack,
 
     before = snapshot(published(stack))
     forgot = subprocess.run(
-        [sys.executable, "-m", "bingewatch.cli", "--data-dir", str(stack.data_dir),
-         "reprocess", "--from", DATES[0]],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "bingewatch.cli",
+            "--data-dir",
+            str(stack.data_dir),
+            "reprocess",
+            "--from",
+            DATES[0],
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert f"received_date={DATES[0]}/" in forgot.stdout
     (stack.data_dir / "pause-points").mkdir(exist_ok=True)
@@ -149,8 +163,18 @@ def test_backfill_reruns_a_finished_range_in_order_with_identical_outputs(stack,
     started = time.monotonic()
     # The documented command (docs/operations.md): in order, one run at a time.
     stack.airflow(
-        "backfill", "create", "--dag-id", NIGHTLY, "--from-date", DATES[0], "--to-date", DATES[-1],
-        "--max-active-runs", "1", "--reprocess-behavior", "completed",
+        "backfill",
+        "create",
+        "--dag-id",
+        NIGHTLY,
+        "--from-date",
+        DATES[0],
+        "--to-date",
+        DATES[-1],
+        "--max-active-runs",
+        "1",
+        "--reprocess-behavior",
+        "completed",
     )
 
     def backfill_runs() -> list[dict]:

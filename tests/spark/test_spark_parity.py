@@ -69,8 +69,13 @@ def run_dag(cli, data_dir: Path, day: date, target: str) -> float:
     """The nightly DAG for one arrival date on one target; returns its wall time."""
     started = time.monotonic()
     result = cli(
-        "run", "--start", day.isoformat(), "--end", day.isoformat(),
-        data_dir=data_dir, env={"BINGEWATCH_DBT_TARGET": target},
+        "run",
+        "--start",
+        day.isoformat(),
+        "--end",
+        day.isoformat(),
+        data_dir=data_dir,
+        env={"BINGEWATCH_DBT_TARGET": target},
     )
     assert f"arrival date {day}: success" in result.stdout, result.stdout[-2000:]
     return time.monotonic() - started
@@ -133,7 +138,13 @@ def test_the_dag_on_spark_publishes_the_duckdb_marts_row_by_row(
     started = time.monotonic()
     dirs = {target: tmp_path / target for target in TARGETS}
     cli(
-        "generate", "--scale", "tiny", "--days", str(len(DATES)), "--start", DATES[0].isoformat(),
+        "generate",
+        "--scale",
+        "tiny",
+        "--days",
+        str(len(DATES)),
+        "--start",
+        DATES[0].isoformat(),
         data_dir=dirs["duckdb"],
     )
     shutil.copytree(dirs["duckdb"], dirs["spark"])

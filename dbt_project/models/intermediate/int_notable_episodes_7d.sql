@@ -77,8 +77,8 @@ windows as (
     inner join completed_episodes
         on activity_days.profile_id = completed_episodes.profile_id
         and completed_episodes.local_end_date
-            between {{ dbt.dateadd('day', window_start_offset, 'activity_days.activity_date') }}
-            and activity_days.activity_date
+        between {{ dbt.dateadd('day', window_start_offset, 'activity_days.activity_date') }}
+        and activity_days.activity_date
     group by 1, 2
 
 ),

@@ -92,7 +92,7 @@ notable as (
     from blocks
     where activity_date >= recompute_from_date
         and {{ milliseconds_between('block_started_at', 'block_ended_at') }}
-            >= {{ var('marathon_hours') * 3600000 }}
+        >= {{ var('marathon_hours') * 3600000 }}
 
 )
 

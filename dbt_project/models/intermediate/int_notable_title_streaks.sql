@@ -28,7 +28,7 @@ qualifying as (
         -- One row per viewer and day: the longest streak running that day.
         row_number() over (
             partition by streaks.profile_id, streaks.activity_date
-            order by streaks.streak_days desc, streaks.streak_title
+            order by streaks.streak_days desc, streaks.streak_title asc
         ) as streak_rank
 
     from streaks

@@ -46,8 +46,8 @@ windows as (
     inner join scoped_days as window_day
         on window_end.profile_id = window_day.profile_id
         and window_day.activity_date
-            between {{ dbt.dateadd('day', window_start_offset, 'window_end.activity_date') }}
-            and window_end.activity_date
+        between {{ dbt.dateadd('day', window_start_offset, 'window_end.activity_date') }}
+        and window_end.activity_date
     where window_end.activity_date >= window_end.recompute_from_date
         and window_end.attended_ms > 0
     group by 1, 2

@@ -43,11 +43,18 @@ stored_on_batch_dates as (
 
     from {{ this }}
     where received_date between {{ run_start_date() }} and {{ run_end_date() }}
-        and received_date in (select received_date from run_files where is_in_batch)
+        and received_date in (
+            select received_date from run_files
+            where is_in_batch
+        )
         -- Files the ledger still holds (a file taken out by reprocess and gone leaves with it).
-        and source_file in (select path from run_files where not is_in_batch)
+        and source_file in (
+            select path from run_files
+            where not is_in_batch
+        )
     {% else %}
-    select * from batch_quarantined where false
+    select * from batch_quarantined
+    where false
     {% endif %}
 
 ),

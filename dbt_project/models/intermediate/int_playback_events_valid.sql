@@ -47,7 +47,11 @@ stored as (
         and {{ affected_end_date() }}
         and not {{ in_batch_files('source_file') }}
     {% else %}
-    select *, false as is_duplicate from batch_valid where false
+    select
+        *,
+        false as is_duplicate
+    from batch_valid
+    where false
     {% endif %}
 
 ),
@@ -62,7 +66,10 @@ stored_copies as (
 
 copies as (
 
-    select *, true as is_in_batch from batch_valid
+    select
+        *,
+        true as is_in_batch
+    from batch_valid
     union all
     select
         {{ valid_event_columns() }},
@@ -101,7 +108,10 @@ repeats_ranked as (
 
 duplicate_rows as (
 
-    select source_file, source_row_number, received_date
+    select
+        source_file,
+        source_row_number,
+        received_date
     from repeats_ranked
     where previous_copy_received_date
         >= {{ dbt.dateadd('day', -(var('max_lateness_days') + 1), 'repeats_ranked.received_date') }}
@@ -124,7 +134,10 @@ batch_flagged as (
 newly_duplicated as (
 
     -- Stored kept rows that an earlier copy in the batch turns into duplicates.
-    select stored_copies.source_file, stored_copies.source_row_number, stored_copies.received_date
+    select
+        stored_copies.source_file,
+        stored_copies.source_row_number,
+        stored_copies.received_date
     from stored_copies
     inner join duplicate_rows
         on stored_copies.source_file = duplicate_rows.source_file
@@ -135,7 +148,8 @@ newly_duplicated as (
 
 rewritten_dates as (
 
-    select distinct received_date from run_files where is_in_batch
+    select distinct received_date from run_files
+    where is_in_batch
     union
     select distinct received_date from newly_duplicated
 
@@ -157,9 +171,13 @@ stored_kept_on_rewritten_dates as (
         between {{ run_start_date() }} and {{ affected_end_date() }}
         and existing.received_date in (select received_date from rewritten_dates)
         -- Files the ledger still holds (a file taken out by reprocess and gone leaves with it).
-        and existing.source_file in (select path from run_files where not is_in_batch)
+        and existing.source_file in (
+            select path from run_files
+            where not is_in_batch
+        )
     {% else %}
-    select * from batch_flagged where false
+    select * from batch_flagged
+    where false
     {% endif %}
 
 ),

@@ -37,9 +37,9 @@ in_context as (
     inner join scope
         on sessions.profile_id = scope.profile_id
     where sessions.started_at >= cast(
-        {{ dbt.dateadd('day', -(var('context_days') + 1), 'scope.recompute_from_date') }}
-        as timestamp
-    )
+            {{ dbt.dateadd('day', -(var('context_days') + 1), 'scope.recompute_from_date') }}
+            as timestamp
+        )
 
 ),
 

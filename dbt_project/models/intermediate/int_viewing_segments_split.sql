@@ -75,8 +75,10 @@ fanned_out as (
 
     select
         scoped_stretches.*,
-        cast({{ dbt.dateadd('day', 'day_offsets.day_offset', 'scoped_stretches.local_start_date') }}
-            as date) as activity_date
+        cast(
+            {{ dbt.dateadd('day', 'day_offsets.day_offset', 'scoped_stretches.local_start_date') }}
+            as date
+        ) as activity_date
 
     from scoped_stretches
     cross join {{ day_offsets(var('max_stretch_local_days')) }} as day_offsets

@@ -26,7 +26,10 @@ final as (
 
     from quarantined
     where received_date between {{ run_start_date() }} and {{ run_end_date() }}
-        and received_date in (select received_date from run_files where is_in_batch)
+        and received_date in (
+            select received_date from run_files
+            where is_in_batch
+        )
     group by 1, 2
 
 )
