@@ -34,20 +34,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bingewatch.importers.csvfile import HEADERS, VIEWING_ACTIVITY
+
 from . import truth
 
-VIEWING_ACTIVITY_HEADER = [
-    "Profile Name",
-    "Start Time",
-    "Duration",
-    "Attributes",
-    "Title",
-    "Supplemental Video Type",
-    "Device Type",
-    "Bookmark",
-    "Latest Bookmark",
-    "Country",
-]
+VIEWING_ACTIVITY_HEADER = list(HEADERS[VIEWING_ACTIVITY])  # the importer's own header
 HOUSEHOLD = [
     # name, country as exported, its zone (the tz database's only one), device
     ("Mara", "DE (Germany)", "Europe/Berlin", "Samsung 2019 UHD TV"),

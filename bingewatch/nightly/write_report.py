@@ -9,7 +9,6 @@ JavaScript: inline CSS, and the trend charts as inline SVG (bingewatch.report_ch
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from datetime import UTC, date, datetime, timedelta
@@ -30,16 +29,13 @@ from bingewatch.contract import (
 )
 from bingewatch.quality.gates import blocks
 from bingewatch.records import as_date, read_json, write_json
+from bingewatch.report_html import escape as _e
+from bingewatch.report_html import page as _page
 from bingewatch.settings import Settings
 
 TREND_RUNS = 60
 SLOWEST_MODELS = 5
 DATA_DICTIONARY = "data_dictionary.html"  # written by bingewatch.data_dictionary
-_CSS = Path(__file__).resolve().parent.parent / "report_assets" / "report.css"
-
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
 
 
 def _short(value: Any, limit: int = 160) -> str:
@@ -550,15 +546,6 @@ def _anomaly_table(marts: dict | None) -> str:
         "runs, else not enough history). Warnings: they never block.</p><table><thead><tr>"
         "<th>result</th><th>expectation</th><th>tonight</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _page(title: str, body: str) -> str:
-    css = _CSS.read_text(encoding="utf-8")
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<meta name='viewport' content='width=device-width'><title>{_e(title)}</title>"
-        f"<style>{css}</style></head><body>{body}</body></html>"
     )
 
 

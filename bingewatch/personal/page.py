@@ -18,7 +18,6 @@ network), like the run report's; the numbers the tests check are also embedded a
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from datetime import UTC, date, timedelta
@@ -26,16 +25,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bingewatch.contract import NOTABLE_RULES
+from bingewatch.report_html import escape as _e
+from bingewatch.report_html import page as _page
 from bingewatch.settings import DBT_PROJECT_DIR, Settings
 
 PERSONAL_DIR = "personal"
-RULES = ("episodes_7d", "watch_hours_7d", "title_streak", "marathon")
 TOP_TITLES = 10
-_CSS = Path(__file__).resolve().parent.parent / "report_assets" / "report.css"
-
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
 
 
 def rule_vars() -> dict[str, float]:
@@ -270,7 +266,7 @@ def _rule_outcomes(
         "title_streak": "consecutive days of the same title",
         "marathon": "hours of viewing with no gap over 30 min",
     }
-    for rule in RULES:
+    for rule in NOTABLE_RULES:
         fired = by_rule.get(rule, [])
         threshold = fired[0]["threshold"] if fired else thresholds[rule]
         if fired:
@@ -352,15 +348,6 @@ def _could_not_tell(profile: dict, formats: list[str]) -> list[str]:
             "time is not counted."
         )
     return notes
-
-
-def _page(title: str, body: str) -> str:
-    css = _CSS.read_text(encoding="utf-8")
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<meta name='viewport' content='width=device-width'><title>{_e(title)}</title>"
-        f"<style>{css}</style></head><body>{body}</body></html>"
-    )
 
 
 def _profile_page(
