@@ -6,7 +6,7 @@ blocking decision); the nightly steps that run them are ``bingewatch.nightly.val
 candidate publication). Every expectation is pushed down as SQL on DuckDB (through SQLAlchemy,
 with the small GX/DuckDB workaround in ``_gx_duckdb``); each gate writes its record to
 ``runs/<D>/`` and raises ``QualityGateFailed`` on a blocking failure. Suites live as committed
-files under ``expectations/`` (authored in ``suites.py``).
+files under ``expectations/`` (authored in ``suites.py``, written by ``write_context.py``).
 """
 
 from bingewatch.quality.gates import QualityGateFailed

@@ -314,7 +314,7 @@ def _reconciliation_sample(warehouse: Path, limit: int = 10) -> list[dict[str, A
     """
     import duckdb
 
-    from bingewatch.quality.suites import WATCH_TIME_RECONCILIATION
+    from bingewatch.quality.queries import WATCH_TIME_RECONCILIATION
 
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_published_tables_keep_the_contract_s_columns_and_types(catch_up):
-    from bingewatch.quality.suites import MART_DDL
+    from bingewatch.contract import MART_DDL
 
     with duckdb.connect(str(published(catch_up[0])), read_only=True) as con:
         for table, ddl in MART_DDL.items():

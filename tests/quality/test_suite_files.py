@@ -51,7 +51,9 @@ def test_committed_files_match_the_authoring_module():
                 default = default.__fields__[name].default if default else None
                 assert expected.pop(name) == default, (meta["name"], name)
             assert expectation["type"] == _snake(class_name), meta["name"]
-            assert expectation["kwargs"] == expected, f"rerun bingewatch.quality.suites: {meta['name']}"
+            assert expectation["kwargs"] == expected, (
+                f"rerun bingewatch.quality.write_context: {meta['name']}"
+            )
             assert expectation.get("description") == kwargs.get("description"), meta["name"]
             assert expectation["severity"] == meta["severity"], meta["name"]
             assert expectation["meta"] == {k: v for k, v in meta.items() if k != "severity"}, meta["name"]
