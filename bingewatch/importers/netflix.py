@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -114,6 +115,11 @@ def _title_rows(titles: dict[str, TitleEvidence], existing: list[dict]) -> list[
     return [rows[k] for k in sorted(rows)]
 
 
+def _main_country(countries: Counter) -> str | None:
+    """The country a profile was seen in most (ties: the first by name), or None."""
+    return sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if countries else None
+
+
 def _profile_time_zones(
     choice: time_zones.TimeZoneChoice, activity: FormatResult, traced: FormatResult, sessions: list
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -128,8 +134,7 @@ def _profile_time_zones(
         countries = activity.profile_countries.get(name, Counter()) + traced.profile_countries.get(
             name, Counter()
         )
-        country = sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if countries else None
-        profiles[name] = (country, first, last)
+        profiles[name] = (_main_country(countries), first, last)
     unknown = sorted(set(choice.per_profile) - set(profiles))
     if unknown:
         raise NetflixImportError(
@@ -147,57 +152,63 @@ def _summary_zone(by_profile: dict[str, dict]) -> str:
     return zones[0] if len(zones) == 1 else ("per profile" if zones else "UTC")
 
 
-def import_netflix(
-    path: Path,
-    data_dir: Path,
-    *,
-    time_zone: str | list[str] | None = None,
-    account_id: str | None = None,
-) -> dict:
-    """Import a Netflix export (a CSV file or a folder searched recursively) into ``data_dir/raw``.
+@dataclass
+class _ParsedExport:
+    """Every row of every export file, decoded and validated (step 1)."""
 
-    Writes playback events per arrival date (the UTC date the viewing happened), the profiles
-    (with their time zone, which exports do not record) and the titles, as docs/importing.md
-    describes, and a local import record (``imports/``, never read by the warehouse) that maps
-    profile names to profile ids for the person's pages. ``time_zone``: one IANA zone for every
-    profile, and/or ``"Name=Zone"`` entries per profile (a list); a profile without one gets
-    the only zone of its ``Country`` in the tz database, and a country with several zones
-    refuses the import naming the candidates. Re-importing replaces this account's earlier
-    import. Raises NetflixImportError (naming file, line and reason) before writing anything
-    when an input is malformed. Returns a summary dict: files, rows read, sessions and events
-    written, skipped rows by reason, profiles (with their time zones), titles and arrival dates.
-    """
-    path, data_dir = Path(path), Path(data_dir)
-    choice = time_zones.TimeZoneChoice(time_zone)
-    for zone in choice.zones():
-        _check_time_zone(zone)
+    exports: list[ExportFile]
+    ignored: list[str]
+    by_format: dict[str, list[ExportFile]]
+    activity: FormatResult = field(default_factory=FormatResult)
+    traced: FormatResult = field(default_factory=FormatResult)
+    history: FormatResult = field(default_factory=FormatResult)
+    history_dates: list[date] = field(default_factory=list)
+
+    @property
+    def sessions(self) -> list:
+        return self.activity.sessions + self.traced.sessions
+
+    @property
+    def imports_events(self) -> bool:
+        return bool(self.by_format[VIEWING_ACTIVITY] or self.by_format[PLAYBACK_EVENTS])
+
+
+def _account_of(account_id: str | None) -> str:
     account = (account_id if account_id is not None else DEFAULT_ACCOUNT_ID).strip()
     if not account:
         raise NetflixImportError("account id is empty")
-    account_hash = stable_hash(account, length=12)
+    return account
 
-    # 1. read and validate everything
+
+def _read_and_validate(path: Path, account: str) -> _ParsedExport:
+    """Step 1: find the export files, decode and validate every row (NetflixImportError on a
+    malformed one). A profile in a ViewingActivity file is read from there only, not again from
+    the PlaybackEvents files."""
     found, ignored = _discover(path)
-    exports: list[ExportFile] = [read_export(p, label) for p, label in found]
-    by_format = {fmt: [e for e in exports if e.format == fmt] for fmt in EXPORT_NAMES}
-    activity, traced, history = FormatResult(), FormatResult(), FormatResult()
+    exports = [read_export(p, label) for p, label in found]
+    parsed = _ParsedExport(
+        exports, ignored, {fmt: [e for e in exports if e.format == fmt] for fmt in EXPORT_NAMES}
+    )
     seen: set = set()
-    for export in by_format[VIEWING_ACTIVITY]:
-        viewing_activity.parse(export, account, activity, seen)
+    for export in parsed.by_format[VIEWING_ACTIVITY]:
+        viewing_activity.parse(export, account, parsed.activity, seen)
     activity_profiles = frozenset(
-        name for e in by_format[VIEWING_ACTIVITY] for _, row in e.rows if (name := clean(row["Profile Name"]))
+        name
+        for e in parsed.by_format[VIEWING_ACTIVITY]
+        for _, row in e.rows
+        if (name := clean(row["Profile Name"]))
     )
     seen = set()
-    for export in by_format[PLAYBACK_EVENTS]:
-        playback_events.parse(export, account, traced, seen, skip_profiles=activity_profiles)
-    history_dates: list[date] = []
-    for export in by_format[VIEWING_HISTORY]:
-        viewing_history.parse(export, history, history_dates)
+    for export in parsed.by_format[PLAYBACK_EVENTS]:
+        playback_events.parse(export, account, parsed.traced, seen, skip_profiles=activity_profiles)
+    for export in parsed.by_format[VIEWING_HISTORY]:
+        viewing_history.parse(export, parsed.history, parsed.history_dates)
+    return parsed
 
-    # 2. build the output rows
-    sessions = activity.sessions + traced.sessions
-    zone_of, zone_source = _profile_time_zones(choice, activity, traced, sessions)
-    # Events as tuples in EVENTS_SCHEMA's column order: a long export has millions of them.
+
+def _event_partitions(account: str, sessions: list) -> dict[date, list[tuple]]:
+    """Step 2a: the playback events by arrival date, as tuples in EVENTS_SCHEMA's column order
+    (a long export has millions of them); every day between the first and last gets one."""
     partitions: dict[date, list[tuple]] = {}
     for session in sessions:
         profile_id = profile_id_for(account, session.profile_name)
@@ -230,37 +241,48 @@ def import_netflix(
             day += timedelta(days=1)
     for rows in partitions.values():
         rows.sort(key=lambda r: (r[7], r[3], r[0]))  # received_at, session, event_id
+    return partitions
 
+
+def _profile_rows(account: str, parsed: _ParsedExport, zone_of: dict[str, str]) -> dict[str, dict]:
+    """Step 2b: profile id -> its profiles row (with ``_name``, the profile name, for the
+    import record); a profile seen in both event formats keeps its earliest sighting."""
     profile_rows = []
-    session_counts = Counter(s.profile_name for s in sessions)
-    for result in (activity, traced):
+    for result in (parsed.activity, parsed.traced):
         for name, first_seen in result.profile_first_seen.items():
             countries = result.profile_countries.get(name, Counter())
-            for other in (activity, traced):
+            for other in (parsed.activity, parsed.traced):
                 if other is not result:
                     countries = countries + other.profile_countries.get(name, Counter())
-            country = sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if countries else None
             profile_rows.append(
                 {
                     "profile_id": profile_id_for(account, name),
                     "account_id": account,
                     "time_zone": zone_of.get(name, "UTC"),
-                    "country": country,
+                    "country": _main_country(countries),
                     "created_at": first_seen,
                     "analytics_opt_out": False,
                     "_name": name,
                 }
             )
     by_profile: dict[str, dict] = {}
-    for row in profile_rows:  # a profile seen in both formats: its earliest sighting
+    for row in profile_rows:
         kept = by_profile.get(row["profile_id"])
         if kept is None or row["created_at"] < kept["created_at"]:
             by_profile[row["profile_id"]] = row
-    titles = _merge_titles([activity, traced, history])
+    return by_profile
 
-    # 3. write to staging, then move into place
-    imports_events = bool(by_format[VIEWING_ACTIVITY] or by_format[PLAYBACK_EVENTS])
-    file_name = events_file_name(account_hash)
+
+def _write_staged(
+    data_dir: Path,
+    file_name: str,
+    partitions: dict[date, list[tuple]],
+    by_profile: dict[str, dict],
+    titles: dict[str, TitleEvidence],
+    imports_events: bool,
+) -> tuple[list[Path], list[Path]]:
+    """Step 3: write everything to a staging folder, then move it into place; returns (files
+    written, earlier event files of this account removed). Nothing is moved if a write fails."""
     events_root = data_dir / EVENTS_DIR
     earlier_event_files = (
         sorted(p.relative_to(data_dir) for p in events_root.glob(f"received_date=*/{file_name}"))
@@ -307,7 +329,22 @@ def import_netflix(
     except BaseException:
         staged.abort()
         raise
+    return staged.files, stale
 
+
+def _by_profile_name(by_profile: dict[str, dict]) -> list[tuple[str, dict]]:
+    return sorted(by_profile.items(), key=lambda kv: kv[1]["_name"])
+
+
+def _write_import_record(
+    data_dir: Path,
+    account: str,
+    account_hash: str,
+    parsed: _ParsedExport,
+    by_profile: dict[str, dict],
+    zone_source: dict[str, str],
+) -> None:
+    """Step 4: the local import record (profile names -> ids, for the person's pages)."""
     import_records.write(
         data_dir,
         account,
@@ -321,19 +358,36 @@ def import_netflix(
                 "country": r["country"],
                 "formats": sorted(
                     EXPORT_NAMES[fmt]
-                    for fmt, result in ((VIEWING_ACTIVITY, activity), (PLAYBACK_EVENTS, traced))
+                    for fmt, result in ((VIEWING_ACTIVITY, parsed.activity), (PLAYBACK_EVENTS, parsed.traced))
                     if r["_name"] in result.profile_first_seen
                 ),
             }
-            for pid, r in sorted(by_profile.items(), key=lambda kv: kv[1]["_name"])
+            for pid, r in _by_profile_name(by_profile)
         ],
-        [EXPORT_NAMES[e.format] for e in exports],
+        [EXPORT_NAMES[e.format] for e in parsed.exports],
     )
+
+
+def _summary(
+    account: str,
+    data_dir: Path,
+    parsed: _ParsedExport,
+    partitions: dict[date, list[tuple]],
+    by_profile: dict[str, dict],
+    zone_source: dict[str, str],
+    titles: dict[str, TitleEvidence],
+    written: tuple[list[Path], list[Path]],
+) -> dict:
+    """Step 5: what the import read, skipped and wrote (import_netflix's return value)."""
+    results = (parsed.activity, parsed.traced, parsed.history)
     skipped = Counter()
     notes = Counter()
-    for result in (activity, traced, history):
+    for result in results:
         skipped.update(result.skipped)
         notes.update(result.notes)
+    session_counts = Counter(s.profile_name for s in parsed.sessions)
+    files_written, stale = written
+    history_dates = parsed.history_dates
     return {
         "account_id": account,
         "time_zone": _summary_zone(by_profile),
@@ -346,11 +400,11 @@ def import_netflix(
                 "encoding": e.encoding,
                 "rows": len(e.rows),
             }
-            for e in exports
+            for e in parsed.exports
         ],
-        "files_ignored": ignored,
-        "rows_read": activity.rows_read + traced.rows_read + history.rows_read,
-        "sessions_written": len(sessions),
+        "files_ignored": parsed.ignored,
+        "rows_read": sum(result.rows_read for result in results),
+        "sessions_written": len(parsed.sessions),
         "events_written": sum(len(rows) for rows in partitions.values()),
         "rows_skipped": dict(sorted(skipped.items())),
         "history_without_duration": skipped.get("history_without_duration", 0),
@@ -367,12 +421,53 @@ def import_netflix(
                 "time_zone": r["time_zone"],
                 "time_zone_source": zone_source.get(r["_name"]),
             }
-            for pid, r in sorted(by_profile.items(), key=lambda kv: kv[1]["_name"])
+            for pid, r in _by_profile_name(by_profile)
         ],
         "titles": len(titles),
         "arrival_dates": [d.isoformat() for d in sorted(partitions)],
         "arrival_dates_with_events": sum(1 for rows in partitions.values() if rows),
-        "files_written": [p.as_posix() for p in staged.files],
+        "files_written": [p.as_posix() for p in files_written],
         "files_removed": [p.as_posix() for p in stale],
         "notes": dict(sorted(notes.items())),
     }
+
+
+def import_netflix(
+    path: Path,
+    data_dir: Path,
+    *,
+    time_zone: str | list[str] | None = None,
+    account_id: str | None = None,
+) -> dict:
+    """Import a Netflix export (a CSV file or a folder searched recursively) into ``data_dir/raw``.
+
+    Writes playback events per arrival date (the UTC date the viewing happened), the profiles
+    (with their time zone, which exports do not record) and the titles, as docs/importing.md
+    describes, and a local import record (``imports/``, never read by the warehouse) that maps
+    profile names to profile ids for the person's pages. ``time_zone``: one IANA zone for every
+    profile, and/or ``"Name=Zone"`` entries per profile (a list); a profile without one gets
+    the only zone of its ``Country`` in the tz database, and a country with several zones
+    refuses the import naming the candidates. Re-importing replaces this account's earlier
+    import. Raises NetflixImportError (naming file, line and reason) before writing anything
+    when an input is malformed. Returns a summary dict: files, rows read, sessions and events
+    written, skipped rows by reason, profiles (with their time zones), titles and arrival dates.
+    """
+    path, data_dir = Path(path), Path(data_dir)
+    choice = time_zones.TimeZoneChoice(time_zone)
+    for zone in choice.zones():
+        _check_time_zone(zone)
+    account = _account_of(account_id)
+    account_hash = stable_hash(account, length=12)
+
+    parsed = _read_and_validate(path, account)
+    sessions = parsed.sessions
+    zone_of, zone_source = _profile_time_zones(choice, parsed.activity, parsed.traced, sessions)
+    partitions = _event_partitions(account, sessions)
+    by_profile = _profile_rows(account, parsed, zone_of)
+    titles = _merge_titles([parsed.activity, parsed.traced, parsed.history])
+
+    written = _write_staged(
+        data_dir, events_file_name(account_hash), partitions, by_profile, titles, parsed.imports_events
+    )
+    _write_import_record(data_dir, account, account_hash, parsed, by_profile, zone_source)
+    return _summary(account, data_dir, parsed, partitions, by_profile, zone_source, titles, written)
