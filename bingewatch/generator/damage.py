@@ -1,5 +1,6 @@
-"""Damage a generated arrival partition on purpose, for failure-path tests (DESIGN §3.1):
-an empty partition, a missing one, a corrupt Parquet file, schema drift.
+"""Damage a generated arrival partition on purpose, for failure-path tests: an empty partition,
+a missing one, a corrupt Parquet file, schema drift (an extra column, a missing column, a changed
+type). Real uploads do all of these, and the pipeline must handle each one.
 
 `generate` never does this by itself. Each helper rewrites one partition and records what it did
 in the manifest (`per_received_date[D]["damage"]` and a top-level `damage` list); when the

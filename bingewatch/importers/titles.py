@@ -1,4 +1,5 @@
-"""Localised title strings -> title rows of the raw contract (DESIGN §3.2).
+"""Localised title strings -> title rows of the raw contract (titles: title_id, title_type,
+series_id, series_title, season_number, episode_number, title, runtime_s, release_date).
 
 Exports name what was watched in one string, localised to the profile's language:
 ``The Office (U.S.): Season 3: The Convict (Episode 9)``, ``Dark: Staffel 1: Geheimnisse

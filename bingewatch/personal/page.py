@@ -516,7 +516,8 @@ def write_personal_pages(settings: Settings) -> list[Path]:
     Nothing is written when no import record exists (generated data has none)."""
     from bingewatch.importers.import_records import forget, read_all
 
-    # An erased account loses its local record and pages too (DESIGN §7: erasure is everywhere).
+    # An erased account loses its local record and pages too: erasure removes an account from
+    # every copy of its data, not only the warehouse.
     for account in _erased_accounts(settings):
         forget(settings.data_dir, account)
     records = read_all(settings.data_dir)

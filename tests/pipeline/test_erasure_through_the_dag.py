@@ -1,5 +1,7 @@
 """Erasure through the DAG: an account already published disappears from raw, warehouse and the
-published snapshot by the next run, and nobody else's rows change (DESIGN §7)."""
+published snapshot by the next run, and nobody else's rows change: erasure removes the account
+from raw data, intermediate and published tables and any retained snapshot, with a record that it
+was done."""
 
 from __future__ import annotations
 
