@@ -13,7 +13,7 @@ Two renderer hooks are wrapped, nothing else:
 * the validation page header (``ValidationResultsPageRenderer._render_validation_header``):
   "Failed" becomes "Warnings only" with the amber icon when no critical expectation failed.
 
-The index page's icons are set by ``runner.make_data_docs_offline`` from the stored results
+The index page's icons are set by ``data_docs.make_data_docs_offline`` from the stored results
 (the index renderer only receives a success flag). Version-guarded like ``_gx_duckdb``: on a
 GX outside ``_SUPPORTED`` nothing is patched (a warning is logged) and
 tests/quality/test_rendering.py fails, which is the signal to look again.
