@@ -114,3 +114,38 @@ def test_dbt_docs_generate_offline_and_document_every_model(copy_of_tiny_run):
         if node["resource_type"] == "model" and not node["description"].strip()
     ]
     assert undocumented == []
+
+
+# Its key is tested where its rows are stored (int_playback_events_valid and _quarantined, on
+# the run's dates): a test on the view would read the batch's files once more.
+KEY_TESTED_DOWNSTREAM = {"int_playback_events_classified"}
+KEY_TESTS = {"unique", "unique_combination_of_columns", "unique_within_run"}
+
+
+def test_every_model_states_its_grain_describes_its_columns_and_tests_its_key(copy_of_tiny_run):
+    """The grain in one sentence ("One row per ..."), a description for every column the
+    built model has (the catalog's columns, not only the declared ones), and a key test."""
+    import json
+
+    settings = Settings.from_env(copy_of_tiny_run)
+    run_dbt(settings, date(2026, 3, 4), date(2026, 3, 4), command="docs generate", echo=None)
+    target = settings.warehouse_dir / "dbt_target"
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    models = {key: node for key, node in manifest["nodes"].items() if node["resource_type"] == "model"}
+    assert [n["name"] for n in models.values() if not n["description"].startswith("One row per")] == []
+    undescribed = [
+        f"{models[key]['name']}.{column}"
+        for key, node in catalog["nodes"].items()
+        if key in models
+        for column in node["columns"]
+        if not models[key]["columns"].get(column, {}).get("description", "").strip()
+    ]
+    assert undescribed == []
+    keyed = {
+        node["attached_node"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test" and (node.get("test_metadata") or {}).get("name") in KEY_TESTS
+    }
+    unkeyed = {node["name"] for key, node in models.items() if key not in keyed}
+    assert unkeyed == KEY_TESTED_DOWNSTREAM
