@@ -58,9 +58,13 @@ def arrival_dates(start: date, end: date) -> Iterator[date]:
 
 
 def load_dag():
-    """The nightly DAG, parsed from dags/ the way Airflow parses it."""
+    """The nightly DAG, parsed from dags/ the way Airflow parses it, ready for dag.test()."""
     from airflow.dag_processing.dagbag import DagBag
 
+    from bingewatch.airflow_in_process import serve_only_the_task_sdk_api_version
+
+    # dag.test() talks to an in-process execution API: built for the one version its tasks speak.
+    serve_only_the_task_sdk_api_version()
     bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
     if bag.import_errors:
         raise RunFailed(f"the DAG files did not import: {bag.import_errors}")
@@ -68,10 +72,10 @@ def load_dag():
 
 
 def migrate_metadata_db() -> None:
-    """Create or upgrade Airflow's metadata database (idempotent)."""
-    from airflow.utils.db import upgradedb
+    """Create or upgrade Airflow's metadata database (idempotent; a current one is left alone)."""
+    from bingewatch.airflow_in_process import migrate_metadata_db as migrate
 
-    upgradedb()
+    migrate()
 
 
 WAREHOUSE_POOL = "bingewatch_warehouse"
