@@ -64,9 +64,11 @@ run: install
 # Two workers (this machine has 2 cores; most of a test's time is one single-threaded process:
 # Airflow, dbt, GX). --dist loadfile keeps a file's tests on one worker, so a module's expensive
 # fixture is built once (xdist's loadgroup marks do nothing under pytest 9: it renames nodes).
+# --no-loadscope-reorder keeps tests/conftest.py's order (longest files first); xdist's default
+# orders files by their number of tests, which left the one-test Spark file to run last, alone.
 TEST_WORKERS ?= 2
 test: install spark-install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The same checks as .pre-commit-config.yaml and tests/test_lint.py.
 LINT_PYTHON := bingewatch dags tests bench scripts

@@ -7,6 +7,7 @@ time): Airflow, dbt and GX point at throwaway homes, telemetry is off, a test ps
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
 import shutil
@@ -72,23 +73,38 @@ def cli():
 
 
 @pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory) -> dict:
-    """Generate tiny data (3 arrival dates) and run the nightly DAG for each through Airflow."""
-    data_dir = tmp_path_factory.mktemp("tiny-run")
-    bingewatch("generate", "--scale", "tiny", "--days", "3", "--start", TINY_DATES[0], data_dir=data_dir)
-    run = bingewatch(
-        "run",
-        "--start",
-        TINY_DATES[0],
-        "--end",
-        TINY_DATES[1],
-        data_dir=data_dir,
-        env={"BINGEWATCH_DATA_DICTIONARY": "1"},
-    )
+def tiny_run(tmp_path_factory, worker_id) -> dict:
+    """Generate tiny data (3 arrival dates) and run the nightly DAG for each through Airflow.
+
+    Built once per session, by whichever xdist worker asks first: the others wait on a file lock
+    and then read the same directory (every user reads it; copy_of_tiny_run is for writing).
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent
+    data_dir = shared / "tiny-run"
+    with (shared / "tiny-run.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stdout_file = data_dir / "run.stdout"
+        if not stdout_file.exists():
+            shutil.rmtree(data_dir, ignore_errors=True)
+            bingewatch(
+                "generate", "--scale", "tiny", "--days", "3", "--start", TINY_DATES[0], data_dir=data_dir
+            )
+            run = bingewatch(
+                "run",
+                "--start",
+                TINY_DATES[0],
+                "--end",
+                TINY_DATES[1],
+                data_dir=data_dir,
+                env={"BINGEWATCH_DATA_DICTIONARY": "1"},
+            )
+            stdout_file.write_text(run.stdout)
     generator_dir = data_dir / "raw" / "_generator"
     return {
         "data_dir": data_dir,
-        "stdout": run.stdout,
+        "stdout": stdout_file.read_text(),
         "manifest": json.loads((generator_dir / "manifest.json").read_text()),
         "truth": list(csv.DictReader((generator_dir / "ground_truth.csv").open())),
     }
@@ -98,11 +114,20 @@ def tiny_run(tmp_path_factory) -> dict:
 def copy_of_tiny_run(tiny_run, tmp_path) -> Path:
     """A private copy of the tiny run's data directory, to run more builds on."""
     target = tmp_path / "copy"
-    shutil.copytree(tiny_run["data_dir"], target, ignore=shutil.ignore_patterns("airflow", "logs"))
+    shutil.copytree(
+        tiny_run["data_dir"], target, ignore=shutil.ignore_patterns("airflow", "logs", "run.stdout")
+    )
     return target
 
 
 def pytest_collection_modifyitems(config, items):
-    """Slow files first (a stable sort keeps each file's order): with `make test`'s two workers
-    (--dist loadfile) the long end-to-end files start at once instead of finishing last."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The longest files first (`pytest.mark.slow(minutes=N)`, a rough cost; unmarked last; a
+    stable sort keeps each file's order): with `make test`'s two workers (--dist loadfile
+    --no-loadscope-reorder, which keeps this order) the long end-to-end files start at once
+    instead of one of them running alone at the end."""
+
+    def minutes(item) -> float:
+        marker = item.get_closest_marker("slow")
+        return marker.kwargs.get("minutes", 1) if marker else 0
+
+    items.sort(key=minutes, reverse=True)

@@ -22,7 +22,7 @@ from bench.harness import (
 from bingewatch.cli import main
 from bingewatch.settings import Settings
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=5)
 
 
 @pytest.fixture(scope="module")

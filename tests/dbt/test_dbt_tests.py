@@ -9,7 +9,7 @@ import pytest
 from bingewatch.nightly.dbt_build import run_dbt
 from bingewatch.settings import Settings
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=2)
 
 
 def _declared_unit_tests() -> list[str]:

@@ -20,7 +20,7 @@ from arrivals_fixtures import (
     snapshot,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=5)
 
 
 def test_each_night_processed_its_own_files(in_order):

@@ -21,7 +21,7 @@ from arrivals_fixtures import (
     wait_for,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=4)
 
 
 def test_published_tables_keep_the_contract_s_columns_and_types(catch_up):

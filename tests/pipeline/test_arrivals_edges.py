@@ -17,7 +17,7 @@ from arrivals_fixtures import (
     wait_for,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=2)
 
 
 def test_a_file_that_lands_after_the_plan_blocks_publication_naming_its_date(raw, tmp_path, cli):

@@ -14,7 +14,7 @@ from bingewatch import ledger
 from bingewatch.nightly.dbt_build import build_batch
 from bingewatch.settings import Settings
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=4)
 
 START, END = date(2026, 3, 2), date(2026, 3, 4)
 MARTS = ["viewer_days", "notable_viewers", "public_title_streaks"]

@@ -14,7 +14,7 @@ import pytest
 
 from bingewatch.pseudonyms import viewer_key
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=2)
 
 _FACTS = re.compile(r"<script type='application/json' id='personal-data'>(.*?)</script>", re.S)
 

@@ -17,7 +17,7 @@ import pytest
 
 from bingewatch.pseudonyms import viewer_key
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=4)
 
 TEST_KEY = os.environ["BINGEWATCH_PSEUDONYM_KEY"]
 # The planted cases the issue names: they must be among the rows compared.

@@ -18,6 +18,8 @@ from bingewatch.nightly.write_report import write_report
 from bingewatch.quality import QualityGateFailed
 from bingewatch.settings import Settings
 
+pytestmark = pytest.mark.slow
+
 NEXT_DATE = RUN_DATE + timedelta(days=1)
 
 

@@ -27,6 +27,8 @@ from bingewatch.quality import QualityGateFailed
 from bingewatch.quality.suites import CHECKPOINTS
 from bingewatch.settings import Settings
 
+pytestmark = pytest.mark.slow(minutes=2)
+
 NEXT_DATE = RUN_DATE + timedelta(days=1)
 REMOTE = re.compile(r"<(script|link|img)[^>]+(src|href)=\"https?://|url\(\s*['\"]?https?://", re.I)
 

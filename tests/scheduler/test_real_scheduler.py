@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from harness import NIGHTLY, PUBLIC
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=5)
 
 DATES = ("2026-03-02", "2026-03-03")
 RUN_TIMEOUT_S = 600

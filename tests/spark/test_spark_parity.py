@@ -35,7 +35,7 @@ from bingewatch.contract import MART_DDL, OPTIONAL_TABLES, PUBLISHED_TABLES
 from bingewatch.pseudonyms import viewer_key
 from bingewatch.settings import PROJECT_ROOT, Settings
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(minutes=4)
 
 TEST_KEY = os.environ["BINGEWATCH_PSEUDONYM_KEY"]
 DATES = (date(2026, 3, 2), date(2026, 3, 3))
