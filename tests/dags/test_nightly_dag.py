@@ -66,6 +66,23 @@ def test_report_always_runs_and_publish_updates_the_asset(dagbag):
     assert [asset.uri for asset in outlets] == ["bingewatch://published/notable_viewers"]
 
 
+def test_after_a_skipped_stage_the_audit_and_publish_skip_themselves_and_never_follow_a_failure(dagbag):
+    """Nothing new: stage_candidate skips; validate_marts and publish then run at once (none_failed)
+    and skip on the missing candidate, rather than wait for the skip to propagate; a failure
+    upstream still stops them (none_failed is upstream_failed after a failed task)."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    dag = dagbag.dags[DAG_ID]
+    for task_id, call in (
+        ("validate_marts", lambda task: task.python_callable(None, ds="2026-03-02")),
+        ("publish", lambda task: task.python_callable(None)),
+    ):
+        task = dag.get_task(task_id)
+        assert task.trigger_rule == "none_failed", task_id
+        with pytest.raises(AirflowSkipException, match="nothing new"):
+            call(task)
+
+
 def test_dag_file_has_no_heavy_imports_at_top_level():
     from bingewatch.settings import PROJECT_ROOT
 
