@@ -45,6 +45,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from bingewatch.contract import RAW_COLUMNS
 from bingewatch.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 
 BASELINE_SQL = PROJECT_ROOT / "bench" / "baseline.sql"
@@ -67,7 +68,7 @@ COMPARED_TABLES = {
     "notable_viewers": ("viewer_key", "rule", "activity_date"),
 }
 TARGETS = {
-    "pipeline_vs_baseline": 1.5,
+    "pipeline_vs_baseline": 1.25,
     "growth_day_n_vs_day_2": 1.2,
     "validation_share": 0.15,
     "peak_rss_gb": 6.0,
@@ -489,7 +490,39 @@ def _worker_baseline(settings: Settings, run_end: date, memory_limit: str) -> di
         "seconds": round(sum(s["seconds"] for s in stages.values()), 3),
         "cpu_s": round(sum(s["cpu_s"] for s in stages.values()), 3),
         "peak_tree_rss_mb": _mb(max(sampler.peaks.values(), default=0)),
+        "scan_floor": scan_floor(settings, memory_limit),
     }
+
+
+# The raw columns the models read (stg_raw__playback_events' select list: every raw column but
+# ip_address): what any engine computing the same outputs has to read at least once.
+FLOOR_COLUMNS = tuple(column for column in RAW_COLUMNS if column != "ip_address")
+
+
+def scan_floor(settings: Settings, memory_limit: str) -> dict[str, Any]:
+    """The floor under the baseline: one pass over the raw events reading every column the models
+    need, hashing event_id (the deduplication key) and folding each column into an aggregate so
+    nothing is pruned. No join, no sort, no write: no script computing the outputs is faster."""
+    import duckdb
+
+    folds = ", ".join(
+        f"bit_xor(hash({column}))" if column == "event_id" else f"count({column})" for column in FLOOR_COLUMNS
+    )
+    query = (
+        f"select count(*), {folds} from read_parquet('{settings.events_dir}/*/*.parquet', "
+        "hive_partitioning = false)"
+    )
+    with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
+        con.execute(f"set memory_limit = '{memory_limit}'")
+        started, cpu = time.monotonic(), cpu_seconds()
+        rows = con.execute(query).fetchone()[0]
+        return {
+            "seconds": round(time.monotonic() - started, 3),
+            "cpu_s": round(cpu_seconds() - cpu, 3),
+            "rows": rows,
+            "columns": list(FLOOR_COLUMNS),
+        }
 
 
 def _worker_history(settings: Settings, start: date, end: date) -> dict[str, Any]:
@@ -1023,6 +1056,8 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
     work = _median([r["work_s"] for r in pipeline])
     run = _median([r["run_s"] for r in pipeline])
     base = _median([b["seconds"] for b in baseline])
+    # Runs recorded before the floor was measured have none: no figure rather than zero.
+    floor = _median([(b.get("scan_floor") or {}).get("seconds") for b in baseline])
     dbt_startup = _median([r["dbt_startup_s"] for r in pipeline])
     gx_context = _median([r["gx_context_s"] for r in pipeline])
     shares = [r["validation_s"] / r["run_s"] for r in pipeline if r["run_s"]]
@@ -1053,6 +1088,8 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
         "pipeline_work_median_s": work,
         "pipeline_run_median_s": run,
         "baseline_median_s": base,
+        "scan_floor_median_s": floor,
+        "baseline_vs_scan_floor": _ratio(base, floor),
         "pipeline_vs_baseline": _ratio(work, base),
         "pipeline_vs_baseline_without_startups": _ratio(
             None if work is None else work - (dbt_startup or 0) - (gx_context or 0), base
@@ -1138,9 +1175,11 @@ def markdown_table(results: dict[str, Any]) -> str:
         ("report (s)", _fmt(stages["report"])),
         ("pipeline work, Airflow excluded (s)", _fmt(s["pipeline_work_median_s"])),
         ("baseline script (s)", _fmt(s["baseline_median_s"])),
+        ("scan floor: one pass over the needed columns (s)", _fmt(s.get("scan_floor_median_s"))),
+        ("   baseline vs scan floor", _fmt(s.get("baseline_vs_scan_floor"), "×")),
         ("outputs equal (viewer_days, notable_viewers)", _fmt(s["outputs_equal"])),
         (
-            "**1. pipeline vs baseline** (target ≤ 1.5×)",
+            "**1. pipeline vs baseline** (target ≤ 1.25×)",
             f"{_fmt(s['pipeline_vs_baseline'], '×')} ({verdict('pipeline_vs_baseline')})",
         ),
         (

@@ -104,6 +104,11 @@ def test_results_file_holds_every_figure(bench):
     assert summary["pipeline_peak_rss_mb"] > summary["pipeline_peak_single_process_rss_mb"] / 2 > 10
     assert summary["dbt_startup_probe_median_s"] > 0 and summary["dbt_startup_in_build_median_s"] > 0
     assert summary["dbt_full_parse_s"] > 0
+    # The scan floor read every raw row once, and is below the baseline it bounds.
+    [floor] = [run["scan_floor"] for run in stored["baseline"]]
+    assert floor["rows"] == summary["events"] and "ip_address" not in floor["columns"]
+    assert 0 < summary["scan_floor_median_s"] < summary["baseline_median_s"]
+    assert summary["baseline_vs_scan_floor"] > 1
     assert summary["airflow_startup_s"] > 0 and summary["airflow_per_run_overhead_s"] > 0
     assert set(summary["meets"]) == {
         "pipeline_vs_baseline",
