@@ -131,11 +131,12 @@ def run_checkpoint(
     import, about 5 s, when it is the process's first), running the checkpoint
     (``checkpoint_s``: the SQL) and building Data Docs (``data_docs_s``).
     """
-    from great_expectations.core.run_identifier import RunIdentifier
-
     timings = {} if timings is None else timings
     started = time.monotonic()
     context = open_context(runtime_environment(settings, **urls))
+    # After open_context, which quiets GX and defers its unused imports before GX loads.
+    from great_expectations.core.run_identifier import RunIdentifier
+
     checkpoint = context.checkpoints.get(checkpoint_name)
     timings["context_s"] = round(time.monotonic() - started, 3)
     started = time.monotonic()
