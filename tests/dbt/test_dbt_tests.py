@@ -116,9 +116,10 @@ def test_dbt_docs_generate_offline_and_document_every_model(copy_of_tiny_run):
     assert undocumented == []
 
 
-# Its key is tested where its rows are stored (int_playback_events_valid and _quarantined, on
-# the run's dates): a test on the view would read the batch's files once more.
-KEY_TESTED_DOWNSTREAM = {"int_playback_events_classified"}
+# Views over the batch's raw files: their key (the file and row number the Parquet reader gives)
+# is tested where their rows are stored (int_playback_events_valid and _quarantined, on the run's
+# dates); a test on a view would read the batch's files once more.
+KEY_TESTED_DOWNSTREAM = {"stg_raw__playback_events", "int_playback_events_classified"}
 KEY_TESTS = {"unique", "unique_combination_of_columns", "unique_within_run"}
 
 
