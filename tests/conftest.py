@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -72,39 +73,52 @@ def cli():
     return bingewatch
 
 
-@pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory, worker_id) -> dict:
-    """Generate tiny data (3 arrival dates) and run the nightly DAG for each through Airflow.
-
-    Built once per session, by whichever xdist worker asks first: the others wait on a file lock
-    and then read the same directory (every user reads it; copy_of_tiny_run is for writing).
-    """
-    shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        shared = shared.parent
-    data_dir = shared / "tiny-run"
-    with (shared / "tiny-run.lock").open("w") as lock:
+def _built_once(base: Path, name: str, build: Callable[[Path], None]) -> Path:
+    """``base/name``, built by ``build(path)`` unless an earlier call (any process) finished it."""
+    target = base / name
+    with (base / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        stdout_file = data_dir / "run.stdout"
-        if not stdout_file.exists():
-            shutil.rmtree(data_dir, ignore_errors=True)
-            bingewatch(
-                "generate", "--scale", "tiny", "--days", "3", "--start", TINY_DATES[0], data_dir=data_dir
-            )
-            run = bingewatch(
-                "run",
-                "--start",
-                TINY_DATES[0],
-                "--end",
-                TINY_DATES[1],
-                data_dir=data_dir,
-                env={"BINGEWATCH_DATA_DICTIONARY": "1"},
-            )
-            stdout_file.write_text(run.stdout)
+        if not (base / f"{name}.built").exists():
+            shutil.rmtree(target, ignore_errors=True)
+            build(target)
+            (base / f"{name}.built").touch()
+    return target
+
+
+@pytest.fixture(scope="session")
+def built_once(tmp_path_factory, worker_id) -> Callable[[str, Callable[[Path], None]], Path]:
+    """`built_once(name, build)`: a directory built once per test session, by whichever xdist
+    worker asks first; the others wait on a file lock, then get the same path. For data every
+    user only reads (copy it to write)."""
+    base = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        base = base.parent  # the session's folder, above each worker's own
+    return lambda name, build: _built_once(base, name, build)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(built_once) -> dict:
+    """Generate tiny data (3 arrival dates) and run the nightly DAG for each through Airflow
+    (built once per session: every user reads it; copy_of_tiny_run is for writing)."""
+
+    def build(data_dir: Path) -> None:
+        bingewatch("generate", "--scale", "tiny", "--days", "3", "--start", TINY_DATES[0], data_dir=data_dir)
+        run = bingewatch(
+            "run",
+            "--start",
+            TINY_DATES[0],
+            "--end",
+            TINY_DATES[1],
+            data_dir=data_dir,
+            env={"BINGEWATCH_DATA_DICTIONARY": "1"},
+        )
+        (data_dir / "run.stdout").write_text(run.stdout)
+
+    data_dir = built_once("tiny-run", build)
     generator_dir = data_dir / "raw" / "_generator"
     return {
         "data_dir": data_dir,
-        "stdout": stdout_file.read_text(),
+        "stdout": (data_dir / "run.stdout").read_text(),
         "manifest": json.loads((generator_dir / "manifest.json").read_text()),
         "truth": list(csv.DictReader((generator_dir / "ground_truth.csv").open())),
     }

@@ -1,5 +1,6 @@
 """Raw data, the four-date reference run and the catch-up run the arrivals tests share
-(tests/pipeline/test_arrivals*.py; module-scoped: each file that uses one builds it once)."""
+(tests/pipeline/test_arrivals*.py). The raw data and the catch-up run are built once per session
+whichever worker runs the files (tests/conftest.py's built_once): their users only read them."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import pytest
 from arrivals_fixtures import DATES, copy_raw, split_partition
 
 
-@pytest.fixture(scope="module")
-def raw(tmp_path_factory, cli) -> Path:
+@pytest.fixture(scope="session")
+def raw(built_once, cli) -> Path:
     """Tiny raw data over four arrival dates, 2026-03-02 split in two files."""
-    data_dir = tmp_path_factory.mktemp("arrivals-raw")
-    cli("generate", "--scale", "tiny", "--days", "4", "--start", DATES[0], data_dir=data_dir)
-    split_partition(data_dir)
-    return data_dir
+
+    def build(data_dir: Path) -> None:
+        cli("generate", "--scale", "tiny", "--days", "4", "--start", DATES[0], data_dir=data_dir)
+        split_partition(data_dir)
+
+    return built_once("arrivals-raw", build)
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +29,13 @@ def in_order(raw, tmp_path_factory, cli) -> Path:
     return data_dir
 
 
-@pytest.fixture(scope="module")
-def catch_up(raw, tmp_path_factory, cli) -> tuple[Path, str]:
+@pytest.fixture(scope="session")
+def catch_up(raw, built_once, cli) -> tuple[Path, str]:
     """The same dates in one run (`bingewatch run` with no dates)."""
-    data_dir = copy_raw(raw, tmp_path_factory.mktemp("arrivals-catch-up"))
-    result = cli("run", data_dir=data_dir)
-    return data_dir, result.stdout
+
+    def build(data_dir: Path) -> None:
+        copy_raw(raw, data_dir)
+        (data_dir / "run.stdout").write_text(cli("run", data_dir=data_dir).stdout)
+
+    data_dir = built_once("arrivals-catch-up", build)
+    return data_dir, (data_dir / "run.stdout").read_text()
