@@ -61,13 +61,12 @@ run: install
 	BINGEWATCH_ALLOW_DEV_KEY=1 $(BIN)/bingewatch generate --if-empty --scale $(SCALE)
 	BINGEWATCH_ALLOW_DEV_KEY=1 $(BIN)/bingewatch run
 
-# Three workers on 2 cores: most of a test's time is one single-threaded process (Airflow, dbt,
-# GX), and part of it waits (a scheduler's heartbeat, a JVM starting, PostgreSQL): with two
-# workers the CPUs were busy 87 % of the suite. --dist loadfile keeps a file's tests on one worker, so a module's expensive
+# Two workers (this machine has 2 cores; most of a test's time is one single-threaded process:
+# Airflow, dbt, GX). --dist loadfile keeps a file's tests on one worker, so a module's expensive
 # fixture is built once (xdist's loadgroup marks do nothing under pytest 9: it renames nodes).
 # --no-loadscope-reorder keeps tests/conftest.py's order (longest files first); xdist's default
 # orders files by their number of tests, which left the one-test Spark file to run last, alone.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 test: install spark-install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
