@@ -28,6 +28,7 @@ from bingewatch.contract import (
     STAGE_RECORD,
 )
 from bingewatch.quality.gates import blocks
+from bingewatch.quality.queries import NOTABLE_SHARE
 from bingewatch.records import as_date, read_json, write_json
 from bingewatch.report_html import escape as _e
 from bingewatch.report_html import page as _page
@@ -118,18 +119,11 @@ def _query_file(path: Path | None, received_date: date) -> dict[str, Any]:
                 ).fetchone()[0]
             if "notable_share" not in tables and {"notable_viewers", "viewer_days"} <= tables:
                 numbers["notable_share"] = con.execute(
-                    "select max(notable_share), arg_max(activity_date, notable_share) from "
-                    f"({_notable_share_query()})"
+                    f"select max(notable_share), arg_max(activity_date, notable_share) from ({NOTABLE_SHARE})"
                 ).fetchone()
     except duckdb.Error as error:
         numbers["error"] = str(error).splitlines()[0]
     return numbers
-
-
-def _notable_share_query() -> str:
-    from bingewatch.quality.suites import suite_specs
-
-    return suite_specs()["notable_share"]["query"]
 
 
 def _parse_time(value: Any) -> datetime | None:
