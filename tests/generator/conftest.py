@@ -166,10 +166,11 @@ def tiny(tmp_path_factory) -> SimpleNamespace:
 
 
 @pytest.fixture(scope="session")
-def sample(tmp_path_factory) -> SimpleNamespace:
-    d = tmp_path_factory.mktemp("sample")
-    manifest = generate(d, scale="sample")
-    return SimpleNamespace(dir=d, manifest=manifest, con=load(d))
+def sample(built_once) -> SimpleNamespace:
+    """The sample preset, generated once per session (its files are only read); each worker
+    that uses it loads its own reference reader."""
+    d = built_once("generator-sample", lambda path: generate(path, scale="sample"))
+    return SimpleNamespace(dir=d, manifest=manifest_of(d), con=load(d))
 
 
 def pytest_configure(config):
