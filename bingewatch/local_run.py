@@ -109,18 +109,34 @@ def run_dates(
 
 
 def _run_dates(settings, start, end, progress, each_date) -> list[dict]:
+    from bingewatch.nightly import dbt_ahead
+
+    try:
+        return _run_each(settings, start, end, progress, each_date)
+    finally:
+        dbt_ahead.discard_ahead()
+
+
+def _run_each(settings, start, end, progress, each_date) -> list[dict]:
+    from bingewatch.nightly import dbt_ahead
+
+    days = list(arrival_dates(start, end)) if each_date else [end]
+    # Before Airflow's import: the first night's dbt process imports dbt meanwhile.
+    pending = _describe_pending(settings, days[0], start_dbt=True)
     configure_airflow_environment(settings)
     progress("Preparing Airflow (metadata database, DAG parse)...")
     migrate_metadata_db()
     ensure_warehouse_pool()
     dag = load_dag()
-    days = list(arrival_dates(start, end)) if each_date else [end]
     outcomes = []
     for number, day in enumerate(days, start=1):
         started = time.monotonic()
-        progress(f"[{number}/{len(days)}] {_describe_pending(settings, day)}: running {DAG_ID} ...")
+        if number > 1:
+            pending = _describe_pending(settings, day, start_dbt=True)
+        progress(f"[{number}/{len(days)}] {pending}: running {DAG_ID} ...")
         logical = datetime(day.year, day.month, day.day, tzinfo=UTC)
         dag_run = dag.test(logical_date=logical)
+        dbt_ahead.discard_ahead()  # not taken: the raw gate failed, or nothing was built
         state = str(getattr(dag_run, "state", "unknown"))
         elapsed = time.monotonic() - started
         failed = _failed_tasks(dag_run)
@@ -135,14 +151,19 @@ def _run_dates(settings, start, end, progress, each_date) -> list[dict]:
     return outcomes
 
 
-def _describe_pending(settings: Settings, day: date) -> str:
-    """'logical date D: 21 new raw files, arrival dates 2026-03-02..2026-03-22'."""
+def _describe_pending(settings: Settings, day: date, start_dbt: bool = False) -> str:
+    """'logical date D: 21 new raw files, arrival dates 2026-03-02..2026-03-22'. With
+    ``start_dbt``, a night with files to build starts its dbt process now (dbt_ahead)."""
     from bingewatch.ledger import pending_files
 
     pending = pending_files(settings, day)
     dates = sorted({file.received_date for file in pending})
     if not dates:
         return f"logical date {day}: no new raw files"
+    if start_dbt:
+        from bingewatch.nightly.dbt_build import start_dbt_ahead
+
+        start_dbt_ahead(settings)
     span = f"{dates[0]}" if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)} dates)"
     return f"logical date {day}: {len(pending)} new raw file(s), arrival dates {span}"
 

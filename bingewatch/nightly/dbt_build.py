@@ -2,7 +2,9 @@
 ledger commit (``build_batch``); ``run_dbt`` is the dbt invocation itself.
 
 A subprocess keeps dbt's DuckDB connection (the warehouse's single writer) inside a process
-that ends with the step, so a killed or failed build never leaves the file locked.
+that ends with the step, so a killed or failed build never leaves the file locked. Under
+``bingewatch run`` that process may have been started ahead, its import done while Airflow
+started (``start_dbt_ahead``, bingewatch.nightly.dbt_ahead).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from bingewatch import ledger
+from bingewatch.nightly import dbt_ahead
 from bingewatch.nightly.plan_batch import plan_batch
 from bingewatch.pause_points import pause_point
 from bingewatch.pseudonyms import write_viewer_keys
@@ -83,14 +86,15 @@ class DbtBuildFailed(Exception):
         self.retryable = retryable
 
 
-def dbt_environment(settings: Settings, start: date, end: date) -> dict[str, str]:
-    """The environment dbt runs with: paths, the run window, telemetry off."""
+def dbt_environment(settings: Settings, start: date | None, end: date | None) -> dict[str, str]:
+    """The environment dbt runs with: paths, the run window (none for a process started ahead,
+    which is given it with its request), telemetry off."""
     env = dict(os.environ)
+    if start and end:
+        env.update({"BINGEWATCH_RUN_START": start.isoformat(), "BINGEWATCH_RUN_END": end.isoformat()})
     env.update(
         {
             "BINGEWATCH_DATA_DIR": str(settings.data_dir),
-            "BINGEWATCH_RUN_START": start.isoformat(),
-            "BINGEWATCH_RUN_END": end.isoformat(),
             "DO_NOT_TRACK": "1",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "DBT_USE_COLORS": "False",
@@ -116,6 +120,20 @@ def dbt_executable() -> str:
         return spark_dbt
     candidate = Path(sys.executable).parent / "dbt"
     return str(candidate) if candidate.exists() else "dbt"
+
+
+def start_dbt_ahead(settings: Settings) -> None:
+    """Start the next build's dbt process now, so its import overlaps what runs before the
+    build (``bingewatch run``; bingewatch.nightly.dbt_ahead). BINGEWATCH_DBT_AHEAD=0 turns it
+    off (the quiet-night benchmark measures both)."""
+    if os.environ.get("BINGEWATCH_DBT_AHEAD", "1") == "0":
+        return
+    try:
+        executable = dbt_executable()
+    except FileNotFoundError:
+        return  # run_dbt says what is missing when the build starts
+    env = dbt_environment(settings, None, None)
+    dbt_ahead.start_ahead(executable, dbt_target(), settings.data_dir, env, DBT_PROJECT_DIR)
 
 
 def run_dbt(
@@ -150,8 +168,9 @@ def _run_dbt(settings, start, end, command, full_refresh, extra_args, echo) -> d
         ) from error
     write_viewer_keys(settings.raw_dir, settings.viewer_keys_path, pseudonym_key())
 
+    executable = dbt_executable()
     args = [
-        dbt_executable(),
+        executable,
         *command.split(),
         "--project-dir",
         str(DBT_PROJECT_DIR),
@@ -166,9 +185,10 @@ def _run_dbt(settings, start, end, command, full_refresh, extra_args, echo) -> d
     args += extra_args or []
     run_results = dbt_target_dir(settings) / "run_results.json"
     run_results.unlink(missing_ok=True)  # never report an earlier command's results
-    proc = subprocess.Popen(
+    env = dbt_environment(settings, start, end)
+    proc = dbt_ahead.take(executable, settings.data_dir, args[1:], env) or subprocess.Popen(
         args,
-        env=dbt_environment(settings, start, end),
+        env=env,
         cwd=DBT_PROJECT_DIR,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
