@@ -3,7 +3,9 @@
 The `sample` preset (about 110k events an arrival date) is caught up to its second-to-last
 date; then, each through Airflow's `dag.test()` (`bingewatch run --end D`):
 
-1. a night with one new 110k-event batch (the last arrival date),
+1. a night with one new 110k-event batch (the last arrival date), twice from the same state:
+   with dbt's process started inside the dbt_build task (BINGEWATCH_DBT_AHEAD=0), then as
+   `bingewatch run` does it, started ahead while Airflow starts;
 2. the same logical date again with nothing new (the run plans an empty batch and leaves the
    current publication alone).
 
@@ -39,12 +41,12 @@ FIRST = date(2026, 3, 2)  # the generator's default first arrival date
 _SUCCESS = re.compile(r"arrival date (\S+): (\S+) in ([0-9.]+)s")
 
 
-def bingewatch(data_dir: Path, *args: str) -> dict:
+def bingewatch(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> dict:
     """Run the CLI; return its wall time and the DAG run's own time it printed."""
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "bingewatch.cli", "--data-dir", str(data_dir), *args],
-        env={**ENV, "AIRFLOW_HOME": str(data_dir / "airflow")},
+        env={**ENV, "AIRFLOW_HOME": str(data_dir / "airflow"), **(env or {})},
         capture_output=True,
         text=True,
         check=False,
@@ -77,8 +79,21 @@ def measure(work: Path) -> dict:
     catch_up = bingewatch(data_dir, "run", "--end", (last - timedelta(days=1)).isoformat())
     files = sorted((data_dir / "raw" / "playback_events" / f"received_date={last}").glob("*.parquet"))
     results = {"generate": generate, "catch_up_to_day_before": catch_up, "files_in_the_night": len(files)}
-    for name in ("new_batch", "nothing_new"):
-        run = bingewatch(data_dir, "run", "--end", last.isoformat())
+    # The new batch twice from the same state at the same path (dbt's partial parse stays
+    # valid): first with dbt started inside the dbt_build task, then as `bingewatch run` does it,
+    # dbt started ahead while Airflow starts (bingewatch.nightly.dbt_ahead).
+    before = work / "before-the-night"
+    shutil.copytree(data_dir, before)
+    runs = (
+        ("new_batch_dbt_started_in_its_task", {"BINGEWATCH_DBT_AHEAD": "0"}),
+        ("new_batch", {}),
+        ("nothing_new", {}),
+    )
+    for name, env in runs:
+        if name == "new_batch":
+            shutil.rmtree(data_dir)
+            shutil.copytree(before, data_dir)
+        run = bingewatch(data_dir, "run", "--end", last.isoformat(), env=env)
         tasks = task_durations(data_dir)
         run["tasks"] = tasks
         run["tasks_sum_s"] = round(sum(tasks.values()), 2)
@@ -98,15 +113,24 @@ def markdown(results: dict) -> str:
         "| run | command wall | DAG run | tasks' sum | Airflow's share |",
         "|---|---:|---:|---:|---:|",
     ]
-    for name in ("new_batch", "nothing_new"):
+    for name in ("new_batch_dbt_started_in_its_task", "new_batch", "nothing_new"):
         run = results[name]
         lines.append(
             f"| {name.replace('_', ' ')} | {run['wall_s']:.1f} s | {run['dag_run_s']:.1f} s | "
             f"{run['tasks_sum_s']:.1f} s | {run.get('airflow_overhead_s', 0):.1f} s |"
         )
-    lines += ["", "| task | new batch | nothing new |", "|---|---:|---:|"]
+    lines += [
+        "",
+        "The new batch runs twice from the same state: first with dbt started inside its task,",
+        "then as `bingewatch run` does it, dbt's process started ahead while Airflow starts.",
+        "",
+        "| task | new batch, dbt started in its task | new batch | nothing new |",
+        "|---|---:|---:|---:|",
+    ]
     for task, seconds in results["new_batch"]["tasks"].items():
-        lines.append(f"| `{task}` | {seconds:.2f} s | {results['nothing_new']['tasks'].get(task, 0):.2f} s |")
+        in_task = results["new_batch_dbt_started_in_its_task"]["tasks"].get(task, 0)
+        quiet = results["nothing_new"]["tasks"].get(task, 0)
+        lines.append(f"| `{task}` | {in_task:.2f} s | {seconds:.2f} s | {quiet:.2f} s |")
     return "\n".join(lines) + "\n"
 
 
