@@ -113,13 +113,11 @@ def _run_dates(settings, start, end, progress, each_date) -> list[dict]:
 
     try:
         return _run_each(settings, start, end, progress, each_date)
-    finally:
+    finally:  # a process no build took (the raw gate failed): ended, never left behind
         dbt_ahead.discard_ahead()
 
 
 def _run_each(settings, start, end, progress, each_date) -> list[dict]:
-    from bingewatch.nightly import dbt_ahead
-
     days = list(arrival_dates(start, end)) if each_date else [end]
     # Before Airflow's import: the first night's dbt process imports dbt meanwhile.
     pending = _describe_pending(settings, days[0], start_dbt=True)
@@ -136,7 +134,6 @@ def _run_each(settings, start, end, progress, each_date) -> list[dict]:
         progress(f"[{number}/{len(days)}] {pending}: running {DAG_ID} ...")
         logical = datetime(day.year, day.month, day.day, tzinfo=UTC)
         dag_run = dag.test(logical_date=logical)
-        dbt_ahead.discard_ahead()  # not taken: the raw gate failed, or nothing was built
         state = str(getattr(dag_run, "state", "unknown"))
         elapsed = time.monotonic() - started
         failed = _failed_tasks(dag_run)

@@ -98,3 +98,41 @@ def test_bingewatch_run_starts_one_only_for_a_night_with_files(copy_of_tiny_run,
     monkeypatch.setenv("BINGEWATCH_DBT_AHEAD", "0")
     _describe_pending(Settings.from_env(fresh), DAY, start_dbt=True)
     assert dbt_ahead.waiting() == 0, "BINGEWATCH_DBT_AHEAD=0 turns it off"
+
+
+def test_bingewatch_run_starts_it_before_airflow_and_ends_an_unused_one(tmp_path, cli, monkeypatch):
+    """The order `bingewatch run` keeps: the night's dbt process is started before Airflow's
+    metadata database, pool and DAG are touched, and one no build took is ended after the run."""
+    from types import SimpleNamespace
+
+    from bingewatch import local_run
+
+    data_dir = tmp_path / "data"
+    cli("generate", "--scale", "tiny", "--days", "1", "--start", DAY.isoformat(), data_dir=data_dir)
+    events: list[str] = []
+
+    class Dag:
+        def test(self, logical_date):
+            events.append(f"dag.test, {dbt_ahead.waiting()} waiting")
+            return SimpleNamespace(state="success")
+
+    for name in ("configure_airflow_environment", "migrate_metadata_db", "ensure_warehouse_pool"):
+        monkeypatch.setattr(local_run, name, lambda *args, name=name: events.append(name))
+    monkeypatch.setattr(local_run, "load_dag", lambda: events.append("load_dag") or Dag())
+    real_start = start_dbt_ahead
+
+    def start(settings):
+        events.append("start_dbt_ahead")
+        real_start(settings)
+
+    monkeypatch.setattr("bingewatch.nightly.dbt_build.start_dbt_ahead", start)
+    local_run._run_dates(Settings.from_env(data_dir), DAY, DAY, lambda message: None, True)
+    assert events == [
+        "start_dbt_ahead",
+        "configure_airflow_environment",
+        "migrate_metadata_db",
+        "ensure_warehouse_pool",
+        "load_dag",
+        "dag.test, 1 waiting",
+    ]
+    assert dbt_ahead.waiting() == 0, "the process no build took is ended after the run"
