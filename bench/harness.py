@@ -762,7 +762,7 @@ def _summarise_pipeline(worker: dict) -> dict[str, Any]:
 
 def _timed_dbt(settings: Settings, day: date, memory_limit: str, command: list[str], log: Path) -> float:
     """`dbt <command>` with the nightly run's environment for ``day``; its wall seconds."""
-    from bingewatch.nightly.dbt_build import dbt_environment, dbt_executable
+    from bingewatch.nightly.dbt_build import dbt_environment, dbt_executable, dbt_working_dir
 
     env = dbt_environment(settings, day, day)
     env.update({"BINGEWATCH_DUCKDB_MEMORY_LIMIT": memory_limit})
@@ -774,7 +774,7 @@ def _timed_dbt(settings: Settings, day: date, memory_limit: str, command: list[s
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
     ]
-    child = timed_child(args, env, log, cwd=DBT_PROJECT_DIR)
+    child = timed_child(args, env, log, cwd=dbt_working_dir(settings))
     if child["returncode"] != 0:
         raise BenchFailed(f"dbt {command[0]} failed: {child['log']}")
     return child["seconds"]

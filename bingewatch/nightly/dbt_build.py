@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from bingewatch import ledger
-from bingewatch.nightly import dbt_ahead
+from bingewatch.nightly import dbt_ahead, parse_state
 from bingewatch.nightly.plan_batch import plan_batch
 from bingewatch.pause_points import pause_point
 from bingewatch.pseudonyms import write_viewer_keys
@@ -92,9 +92,14 @@ def dbt_environment(settings: Settings, start: date | None, end: date | None) ->
     env = dict(os.environ)
     if start and end:
         env.update({"BINGEWATCH_RUN_START": start.isoformat(), "BINGEWATCH_RUN_END": end.isoformat()})
+    if dbt_target() == "duckdb":
+        # Paths relative to dbt's working directory, the data directory (dbt_working_dir): the
+        # parse state is then the same in every data directory (bingewatch.nightly.parse_state).
+        env.pop("BINGEWATCH_DATA_DIR", None)
+    else:
+        env["BINGEWATCH_DATA_DIR"] = str(settings.data_dir)  # Spark's JVM wants absolute paths
     env.update(
         {
-            "BINGEWATCH_DATA_DIR": str(settings.data_dir),
             "DO_NOT_TRACK": "1",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "DBT_USE_COLORS": "False",
@@ -106,6 +111,11 @@ def dbt_environment(settings: Settings, start: date | None, end: date | None) ->
         }
     )
     return env
+
+
+def dbt_working_dir(settings: Settings) -> Path:
+    """Where dbt runs: the data directory, which the duckdb profile's paths are relative to."""
+    return settings.data_dir
 
 
 def dbt_executable() -> str:
@@ -133,7 +143,7 @@ def start_dbt_ahead(settings: Settings) -> None:
     except FileNotFoundError:
         return  # run_dbt says what is missing when the build starts
     env = dbt_environment(settings, None, None)
-    dbt_ahead.start_ahead(executable, dbt_target(), settings.data_dir, env, DBT_PROJECT_DIR)
+    dbt_ahead.start_ahead(executable, dbt_target(), settings.data_dir, env, dbt_working_dir(settings))
 
 
 def run_dbt(
@@ -186,10 +196,11 @@ def _run_dbt(settings, start, end, command, full_refresh, extra_args, echo) -> d
     run_results = dbt_target_dir(settings) / "run_results.json"
     run_results.unlink(missing_ok=True)  # never report an earlier command's results
     env = dbt_environment(settings, start, end)
+    parse_state.seed(dbt_target_dir(settings), dbt_target())
     proc = dbt_ahead.take(executable, settings.data_dir, args[1:], env) or subprocess.Popen(
         args,
         env=env,
-        cwd=DBT_PROJECT_DIR,
+        cwd=dbt_working_dir(settings),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -201,6 +212,7 @@ def _run_dbt(settings, start, end, command, full_refresh, extra_args, echo) -> d
         if echo:
             echo(line.rstrip())
     returncode = proc.wait()
+    parse_state.keep(dbt_target_dir(settings), dbt_target())
     summary = _summarise(run_results)
     if returncode != 0:
         failed = "; ".join(

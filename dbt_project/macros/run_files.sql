@@ -29,7 +29,7 @@
 {% macro default__batch_raw_events() -%}
     {%- set paths = batch_file_paths() -%}
     {%- if paths -%}
-        {%- set root = env_var('BINGEWATCH_DATA_DIR') ~ '/raw/playback_events/' -%}
+        {%- set root = env_var('BINGEWATCH_DATA_DIR', '.') ~ '/raw/playback_events/' -%}
         read_parquet(
             [
             {%- for path in paths %}
