@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from bingewatch.contract import RAW_COLUMNS
+from bingewatch.nightly.parse_state import PARSE_STATE
 from bingewatch.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings
 
 BASELINE_SQL = PROJECT_ROOT / "bench" / "baseline.sql"
@@ -74,7 +75,6 @@ TARGETS = {
     "peak_rss_gb": 6.0,
 }
 DEFAULT_MEMORY_LIMIT = "3GB"
-DBT_PARSE_STATE = "partial_parse.msgpack"
 # RSS sampling period: often enough for stages lasting seconds, cheap on a busy 2-core machine.
 SAMPLE_INTERVAL_S = 0.5
 # A date after the DAG's start_date that no generator writes (they start 2026-03-02): the Airflow
@@ -692,7 +692,7 @@ def reset_outputs(settings: Settings) -> None:
     from bingewatch.nightly.dbt_build import dbt_target_dir
 
     kept_paths = [
-        dbt_target_dir(settings) / DBT_PARSE_STATE,
+        dbt_target_dir(settings) / PARSE_STATE,
         settings.reports_dir / DICTIONARY,
         settings.reports_dir / STATE,
     ]
@@ -796,7 +796,7 @@ def dbt_full_parse(settings: Settings, day: date, memory_limit: str, log: Path) 
     as each night starts from the one the night before left."""
     from bingewatch.nightly.dbt_build import dbt_target_dir
 
-    (dbt_target_dir(settings) / DBT_PARSE_STATE).unlink(missing_ok=True)
+    (dbt_target_dir(settings) / PARSE_STATE).unlink(missing_ok=True)
     return {"seconds": _timed_dbt(settings, day, memory_limit, ["parse"], log)}
 
 

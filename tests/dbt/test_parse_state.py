@@ -72,9 +72,9 @@ def test_a_new_data_directory_first_build_starts_from_the_shared_state(tiny_run,
     directory's (its raw rows counted, in its warehouse)."""
     shared = tmp_path / "shared"
     shared.mkdir()
-    tiny_state = tiny_run["data_dir"] / "warehouse" / "dbt_target" / parse_state.PARSE_STATE
-    shutil.copy(tiny_state, shared / "partial_parse.duckdb.msgpack")
     monkeypatch.setenv("BINGEWATCH_DBT_PARSE_STATE_DIR", str(shared))
+    tiny_state = tiny_run["data_dir"] / "warehouse" / "dbt_target" / parse_state.PARSE_STATE
+    shutil.copy(tiny_state, parse_state.shared_state("duckdb"))
     data_dir = tmp_path / "fresh"
     cli("generate", "--scale", "tiny", "--days", "1", "--start", NIGHT, "--seed", "7", data_dir=data_dir)
     summary = build_batch(Settings(data_dir), date.fromisoformat(NIGHT), "test-parse-state", echo=None)
