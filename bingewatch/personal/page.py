@@ -13,7 +13,9 @@ Sources, in order of authority:
 
 A page never fails the run: a missing table or a profile without published rows is said on
 the page. Charts are Altair specs rendered to inline SVG by vl-convert (no JavaScript, no
-network), like the run report's; the numbers the tests check are also embedded as JSON.
+network): bars over years of days, drawn once per export, not each night like the run
+report's trend charts (bingewatch.report_charts); the numbers the tests check are also
+embedded as JSON.
 """
 
 from __future__ import annotations
@@ -203,11 +205,27 @@ def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+_POINT_LABEL = re.compile(r'<path(?P<attrs>[^>]*?aria-label="(?P<label>[^"]*)"[^>]*?)(?P<close>/>|></path>)')
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _svg_with_tooltips(svg: str, prefix: str) -> str:
+    """Each mark Vega labelled gets a <title> (native hover text); ids get a per-chart prefix
+    so several inline SVGs on one page never share a clip path."""
+
+    def titled(match: re.Match) -> str:
+        return f"<path{match['attrs']}><title>{match['label']}</title></path>"
+
+    svg = _POINT_LABEL.sub(titled, svg)
+    for identifier in set(_ID.findall(svg)):
+        svg = svg.replace(f'id="{identifier}"', f'id="{prefix}-{identifier}"')
+        svg = svg.replace(f"url(#{identifier})", f"url(#{prefix}-{identifier})")
+    return svg
+
+
 def _charts(days: list[dict]) -> str:
     import altair as alt
     import vl_convert
-
-    from bingewatch.report_charts import _svg_with_tooltips
 
     if not days:
         return "<p class='muted'>No viewing published for this profile yet.</p>"
