@@ -54,7 +54,8 @@ def test_an_erasure_request_removes_a_published_viewer_everywhere(tiny_run, copy
     )
     pq.write_table(pa.concat_tables([table, extra]), requests)
     last_date = max(tiny_run["manifest"]["per_received_date"])
-    cli("run", "--start", last_date, "--end", last_date, data_dir=data_dir)
+    # Data Docs on (the suite's default is off): the erasure night's pages are searched below.
+    cli("run", "--start", last_date, "--end", last_date, data_dir=data_dir, env={"BINGEWATCH_DATA_DOCS": "1"})
 
     after = published_rows(data_dir)
     assert after == {t: [r for r in rows if r[0] not in keys] for t, rows in before.items()}
