@@ -4,7 +4,7 @@ Each chart is a line with a point per run over at most ``TREND_RUNS`` arrival da
 anomaly band as a shaded area and the current run highlighted, or one line per series with a
 legend. That is little enough to draw directly, and every nightly run draws ten of them: through
 Altair and vl-convert (Vega compiled in) they cost 2.6–3.2 s of every run on 2 cores (Altair's
-import and schema validation, Vega's engine start, about 0.1 s a chart); drawn here, a few
+import and schema validation, Vega's engine start, about 0.2 s a chart); drawn here, a few
 milliseconds for all ten (docs/data_quality.md, "Cost").
 
 Values on hover: every point is an SVG ``<circle>`` whose ``<title>`` ("2026-03-09: raw rows
@@ -62,7 +62,7 @@ def format_number(value: float, specifier: str) -> str:
     text = f"{scaled:{comma}.{precision}f}"
     if match["trim"] and "." in text:
         text = text.rstrip("0").rstrip(".")
-    return "0" + suffix if text in ("-0", "") else text + suffix
+    return "0" + suffix if text == "-0" else text + suffix  # a negative value rounded to zero
 
 
 def _fmt(value: float | None) -> str:
