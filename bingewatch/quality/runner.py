@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import time
+import types
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,13 @@ log = logging.getLogger(__name__)
 _QUIET_LOGGERS = ["great_expectations", "great_expectations.expectations.metrics.util"]
 
 
+# Modules GX imports at import time only for expectations our suites never use; each loads on
+# first use instead (``defer_import``). Measured in one process each, GX's import on 2 cores:
+# ``scipy.stats`` (KL divergence, two KS tests) about 1.5 s of 5 s; ``altair`` (the KL
+# divergence's charts) and narwhals under it about 0.3-0.5 s of the rest.
+DEFERRED_IMPORTS = ("scipy.stats", "altair")
+
+
 def quiet_gx() -> None:
     """Telemetry off, GX's chatty loggers down to errors, its unused imports deferred (before GX
     is imported)."""
@@ -34,28 +42,40 @@ def quiet_gx() -> None:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
-    defer_import("scipy.stats")
+    for name in DEFERRED_IMPORTS:
+        defer_import(name)
+
+
+class DeferredModule(types.ModuleType):
+    """Stands in ``sys.modules`` for a module not loaded yet: the first attribute it does not
+    have (a function, a class, ``__path__``) imports the real module, which then replaces it
+    in ``sys.modules`` and answers from then on.
+
+    Unlike importlib's LazyLoader, the import statement's own check of a module already in
+    ``sys.modules`` (its ``__spec__``) does not load it: ``import altair as alt`` stays cheap.
+    """
+
+    def __getattr__(self, attribute: str) -> Any:
+        name = self.__spec__.name
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        return getattr(importlib.import_module(name), attribute)
 
 
 def defer_import(name: str) -> None:
-    """Register ``name`` as a module that loads on first attribute access (importlib's LazyLoader).
-
-    GX imports ``scipy.stats`` at import time for three expectations (KL divergence, two KS
-    tests) that our suites never use; loading it is over a quarter of GX's import (about 1.5 s
-    of 5 s on 2 cores). Deferred, it loads only if one of those expectations runs.
-    """
+    """Put a ``DeferredModule`` for ``name`` in ``sys.modules`` (and on its parent package), so
+    it loads only if something uses it. No-op if it is loaded already or not installed."""
     if name in sys.modules:
         return
     parent, _, child = name.rpartition(".")
     if parent:
         importlib.import_module(parent)
     spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
+    if spec is None:
         return
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
+    module = DeferredModule(name)
+    module.__spec__ = spec
     sys.modules[name] = module
-    spec.loader.exec_module(module)
     if parent:
         setattr(sys.modules[parent], child, module)
 
