@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from bingewatch.contract import MARTS_RECORD, PUBLISH_RECORD, RAW_RECORD, STAGE_RECORD
@@ -97,14 +98,7 @@ def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any
         )
         return _finish("raw_batch", settings, received_date, checks, started, extra)
 
-    unreadable = []
-    with duckdb.connect() as con:
-        for path in files:
-            try:
-                con.execute("select count(*) from parquet_metadata(?)", [str(path)]).fetchone()
-            except duckdb.Error as error:
-                name = path.relative_to(settings.events_dir)
-                unreadable.append(f"{name}: {str(error).splitlines()[0][:160]}")
+    unreadable = unreadable_files(files, settings.events_dir)
     checks.append(
         _precheck(
             "raw.files_readable",
@@ -163,6 +157,28 @@ def validate_raw_batch(settings: Settings, received_date: date) -> dict[str, Any
             extra["row_count"] = check["observed_value"]
             extra["rows_per_night"] = round(check["observed_value"] / nights)
     return _finish("raw_batch", settings, received_date, checks, started, extra)
+
+
+def unreadable_files(files: list[Path], root: Path) -> list[str]:
+    """Each file whose Parquet footer DuckDB cannot read, as "name: error" (name relative to
+    ``root``). All footers are read in one query first (a history import's batch is thousands
+    of one-day files: 1,826 took 2.1 s one query each, 0.4 s in one); only if that fails is each
+    file read on its own, to name every bad one."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        try:
+            con.execute("select count(*) from parquet_metadata(?)", [[str(p) for p in files]]).fetchone()
+            return []
+        except duckdb.Error:
+            pass
+        unreadable = []
+        for path in files:
+            try:
+                con.execute("select count(*) from parquet_metadata(?)", [str(path)]).fetchone()
+            except duckdb.Error as error:
+                unreadable.append(f"{path.relative_to(root)}: {str(error).splitlines()[0][:160]}")
+        return unreadable
 
 
 # --- marts ----------------------------------------------------------------------------------

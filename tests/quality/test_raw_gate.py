@@ -10,6 +10,7 @@ import pytest
 from quality_fixtures import RAW_SQL, RUN_DATE, write_raw_partition
 
 from bingewatch.nightly.plan_batch import plan_batch
+from bingewatch.nightly.validate_raw_batch import unreadable_files
 from bingewatch.nightly.validate_raw_batch import validate_raw_batch as validate_planned
 from bingewatch.quality import QualityGateFailed
 from bingewatch.records import write_json
@@ -110,6 +111,30 @@ def test_corrupt_parquet_blocks(settings):
     assert "part-9.parquet" in json.dumps(failure.value.record) or (
         "part-9.parquet" in (settings.run_dir(RUN_DATE) / "raw_batch.json").read_text()
     )
+
+
+def test_every_unreadable_file_is_named_and_no_readable_one(settings):
+    """The footers are read in one query; when it fails, each file is read alone to name them all."""
+    partition = write_raw_partition(settings, files=2)
+    good = sorted(partition.glob("*.parquet"))
+    bad = [partition / "part-7.parquet", partition / "part-8.parquet"]
+    bad[0].write_bytes(b"PAR1 this is not parquet")
+    bad[1].write_bytes(b"")
+    root = settings.events_dir
+    assert unreadable_files(good, root) == []
+    named = unreadable_files([good[0], bad[0], good[1], bad[1]], root)
+    assert [entry.split(":")[0] for entry in named] == [
+        f"{partition.name}/part-7.parquet",
+        f"{partition.name}/part-8.parquet",
+    ]
+    with pytest.raises(QualityGateFailed, match="raw.files_readable"):
+        validate_raw_batch(settings, RUN_DATE)
+    record = json.loads((settings.run_dir(RUN_DATE) / "raw_batch.json").read_text())
+    [check] = [c for c in record["checks"] if c["name"] == "raw.files_readable"]
+    assert [entry.split(":")[0] for entry in check["observed_value"]] == [
+        f"{partition.name}/part-7.parquet",
+        f"{partition.name}/part-8.parquet",
+    ]
 
 
 def test_volume_against_recent_runs_warns(settings):
