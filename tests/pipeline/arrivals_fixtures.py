@@ -1,5 +1,5 @@
-"""What the ledger-of-raw-files tests share: the tiny dataset's dates, the whole-snapshot
-comparison, and a `bingewatch run` held at a pause point."""
+"""What the ledger-of-raw-files and incremental tests share: the tiny dataset's dates, the
+whole-snapshot and warehouse-table comparisons, and a `bingewatch run` held at a pause point."""
 
 from __future__ import annotations
 
@@ -14,6 +14,16 @@ import duckdb
 
 DATES = ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"]
 LATE_FILE = "received_date=2026-03-02/part-1.parquet"
+MARTS = ["viewer_days", "notable_viewers", "public_title_streaks"]
+# The incremental models' state: what a later night builds on.
+STATE = [
+    "int_playback_sessions_reconstructed",
+    "int_playback_sessions_classified",
+    "int_viewing_segments_split",
+    "int_viewer_days_aggregated",
+    "int_viewer_title_streaks",
+]
+WAREHOUSE_TABLES = MARTS + STATE + ["int_playback_events_valid", "run_accounting", "quarantine_reasons"]
 
 
 def events(data_dir: Path) -> Path:
@@ -42,6 +52,17 @@ def assert_same_snapshot(left: Path, right: Path) -> None:
     for table in a:
         assert a[table][0] == b[table][0], f"{table}: columns differ"
         assert a[table][1] == b[table][1], f"{table}: rows differ"
+
+
+def differing_rows(left: Path, right: Path, table: str) -> int:
+    """Rows in one table's copy that are not in the other's (both directions, with multiplicity)."""
+    con = duckdb.connect()
+    con.execute(f"attach '{left}' as l (read_only)")
+    con.execute(f"attach '{right}' as r (read_only)")
+    return con.execute(
+        f"select (select count(*) from (select * from l.{table} except all select * from r.{table}))"
+        f" + (select count(*) from (select * from r.{table} except all select * from l.{table}))"
+    ).fetchone()[0]
 
 
 def split_partition(data_dir: Path) -> None:

@@ -13,12 +13,16 @@ import duckdb
 import pytest
 from arrivals_fixtures import (
     LATE_FILE,
+    WAREHOUSE_TABLES,
     assert_same_snapshot,
     copy_raw,
+    differing_rows,
     events,
     published,
     snapshot,
 )
+
+from bingewatch.settings import Settings
 
 pytestmark = pytest.mark.slow(minutes=5)
 
@@ -39,6 +43,10 @@ def test_a_catch_up_in_one_run_equals_nightly_runs(in_order, catch_up):
     data_dir, stdout = catch_up
     assert "[1/1] logical date 2026-03-05: 5 new raw file(s), arrival dates 2026-03-02..2026-03-05" in stdout
     assert_same_snapshot(published(in_order), published(data_dir))
+    # The warehouse too, so the next night builds on the same state either way.
+    warehouses = [Settings.from_env(path).warehouse_path for path in (in_order, data_dir)]
+    for table in WAREHOUSE_TABLES:
+        assert differing_rows(*warehouses, table) == 0, table
 
 
 def test_skipped_date_late_file_and_a_later_date_first_equal_an_in_order_run(raw, in_order, tmp_path, cli):
