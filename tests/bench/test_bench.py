@@ -31,6 +31,7 @@ def bench(tmp_path_factory):
     results = run_bench(
         "tiny",
         data_dir=root / "data",
+        days=2,  # two nights: a first build and an increment on it
         repeats=1,
         growth_scale="tiny",
         growth_days=4,  # day 1, day 2, one dbt run over day 3, day 4: every growth step once
