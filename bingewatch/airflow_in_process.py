@@ -13,14 +13,26 @@ Two costs were most of a quiet night (docs/benchmarks.md, "A quiet night"):
   2025-04): 5–7 s of every run, for a client that speaks exactly one version, the Task SDK's own.
   ``serve_only_the_task_sdk_api_version`` builds that app for that version alone.
 
-Both touch Airflow internals (pinned in uv.lock) and both fall back to Airflow's own path when
+A third cost was most of every failed night:
+
+- **A failure's downstream states, one level a second.** After a task fails, Airflow marks its
+  downstream tasks `upstream_failed` (or lets an `all_done` teardown run) one level of the graph
+  per scheduling pass, because each pass judges every task against the states it read at its
+  start. `dag.test()` sleeps 1 s after every pass that finds nothing to run: about 7 s of every
+  failed night here. ``settle_dependency_states_in_one_pass`` has a pass repeat Airflow's own
+  dependency evaluation while it keeps changing states and nothing is runnable yet, so the same
+  states are reached in one pass; a pass that changes nothing (a task waiting on a retry delay, a
+  reschedule or a trigger) returns as before, and `dag.test()` waits as before.
+
+All three touch Airflow internals (pinned in uv.lock) and fall back to Airflow's own path when
 what they rely on is not there: a revision map without this release, a Task SDK speaking another
-version than the API's newest. tests/test_airflow_in_process.py holds them to Airflow's answers.
-A deployment's scheduler and API server never run this module.
+version than the API's newest, a DagRun without the scheduling method. tests/test_airflow_in_process.py
+holds them to Airflow's answers. A deployment's scheduler and API server never run this module.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 
 log = logging.getLogger(__name__)
@@ -97,4 +109,38 @@ def serve_only_the_task_sdk_api_version() -> bool:
     ]
     versions.bundle = VersionBundle(HeadVersion(), Version(API_VERSION))
     routes.execution_api_router = router
+    return True
+
+
+def settle_dependency_states_in_one_pass() -> bool:
+    """Have each scheduling pass of a DAG run in this process repeat Airflow's dependency
+    evaluation until it stops changing task states or finds a task to run.
+
+    Patches ``DagRun.task_instance_scheduling_decisions`` for this process. Each repetition is
+    Airflow's own evaluation (trigger rules, `upstream_failed`, skips) against the states the last
+    one left, so a failure's whole downstream settles in the pass after it instead of one level
+    per `dag.test()` loop and its 1-s sleep. Bounded by the run's task count: every repetition
+    that changes something finishes at least one task. Returns False, changing nothing, when
+    Airflow has no such method. Idempotent.
+    """
+    from airflow.models.dagrun import DagRun
+
+    original = getattr(DagRun, "task_instance_scheduling_decisions", None)
+    if original is None:
+        log.warning("DagRun has no task_instance_scheduling_decisions: failed runs settle slowly")
+        return False
+    if getattr(original, "settles_in_one_pass", False):
+        return True
+
+    @functools.wraps(original)
+    def settled(self, *args, **kwargs):
+        decision = original(self, *args, **kwargs)
+        for _ in range(len(decision.tis)):
+            if decision.schedulable_tis or not decision.changed_tis or not decision.unfinished_tis:
+                break
+            decision = original(self, *args, **kwargs)
+        return decision
+
+    settled.settles_in_one_pass = True
+    DagRun.task_instance_scheduling_decisions = settled
     return True

@@ -61,10 +61,15 @@ def load_dag():
     """The nightly DAG, parsed from dags/ the way Airflow parses it, ready for dag.test()."""
     from airflow.dag_processing.dagbag import DagBag
 
-    from bingewatch.airflow_in_process import serve_only_the_task_sdk_api_version
+    from bingewatch.airflow_in_process import (
+        serve_only_the_task_sdk_api_version,
+        settle_dependency_states_in_one_pass,
+    )
 
     # dag.test() talks to an in-process execution API: built for the one version its tasks speak.
     serve_only_the_task_sdk_api_version()
+    # A failed task's downstream settles in one pass, not one level per dag.test() 1-s sleep.
+    settle_dependency_states_in_one_pass()
     bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
     if bag.import_errors:
         raise RunFailed(f"the DAG files did not import: {bag.import_errors}")

@@ -64,15 +64,82 @@ MIGRATION = textwrap.dedent(
     """
 )
 
+# A failure with a downstream chain four levels deep, a none_failed leaf after it (as the nightly
+# DAG's audit and publish), a branch that succeeds on its own, and an all_done teardown.
+FAILING_DAG = textwrap.dedent(
+    """
+    from datetime import datetime
+    from airflow.sdk import dag, task
 
-def run_python(script: str, home: Path, *args: str) -> dict:
+    @dag(dag_id="settles", schedule=None, start_date=datetime(2026, 1, 1), catchup=False)
+    def settles():
+        @task
+        def start(): return 1
+        @task
+        def boom(value): raise RuntimeError("planted failure")
+        @task
+        def step(value): return value
+        @task(trigger_rule="none_failed")
+        def audit(value): return value
+        @task
+        def side(value): return value
+        @task(trigger_rule="all_done")
+        def teardown(*values): return None
+
+        first = start()
+        chain = step.override(task_id="c4")(step.override(task_id="c3")(
+            step.override(task_id="c2")(step.override(task_id="c1")(boom(first)))))
+        audit(chain)
+        teardown(chain, side(first))
+
+    settles()
+    """
+)
+
+# Airflow's own run first, then the same DAG settled, for the next date, in the same process.
+DAG_TESTS = textwrap.dedent(
+    """
+    import json, sys, time
+    from datetime import datetime, timezone
+    from airflow.dag_processing.dagbag import DagBag
+    from bingewatch.airflow_in_process import (
+        migrate_metadata_db, serve_only_the_task_sdk_api_version, settle_dependency_states_in_one_pass)
+    serve_only_the_task_sdk_api_version()
+    migrate_metadata_db()
+    sleeps, real_sleep = [], time.sleep
+    def counted(seconds):
+        if sys._getframe(1).f_code.co_name == "test":  # DAG.test's own wait between passes
+            sleeps.append(seconds)
+        real_sleep(seconds)
+    time.sleep = counted
+    dag = DagBag(dag_folder=sys.argv[1]).dags["settles"]
+    seen = {}
+    for day, way in ((2, "airflows"), (3, "settled")):
+        if way == "settled":
+            assert settle_dependency_states_in_one_pass()
+            assert settle_dependency_states_in_one_pass(), "a second call changes nothing and succeeds"
+        sleeps.clear()
+        run = dag.test(logical_date=datetime(2026, 3, day, tzinfo=timezone.utc))
+        states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+        seen[way] = {"run": str(run.state), "states": states, "sleeps": len(sleeps)}
+    print(json.dumps(seen))
+    """
+)
+
+
+def run_python(script: str, home: Path, *args: str, env: dict[str, str] | None = None) -> dict:
     home.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [sys.executable, "-c", script, *args],
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"},
+        env={
+            **os.environ,
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            **(env or {}),
+        },
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -100,3 +167,18 @@ def test_the_metadata_db_is_migrated_only_when_it_is_not_at_the_head_revision(tm
     assert seen["migrated_is_current"] is True
     assert seen["older_is_current"] is False
     assert seen["restored_is_current"] is True
+
+
+def test_a_failed_runs_downstream_settles_in_one_pass_with_airflows_own_states(tmp_path):
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "settles.py").write_text(FAILING_DAG)
+    seen = run_python(DAG_TESTS, tmp_path / "home", str(dags), env={"AIRFLOW__CORE__DAGS_FOLDER": str(dags)})
+    airflows, settled = seen["airflows"], seen["settled"]
+    assert airflows["run"] == "failed"
+    assert airflows["states"]["boom"] == "failed" and airflows["states"]["c4"] == "upstream_failed"
+    assert airflows["states"]["audit"] == "upstream_failed", "none_failed after a failure"
+    assert airflows["states"]["side"] == airflows["states"]["teardown"] == "success"
+    assert airflows["sleeps"] >= 4, "Airflow's own loop waits once per level of the failure's downstream"
+    assert (settled["run"], settled["states"]) == (airflows["run"], airflows["states"])
+    assert settled["sleeps"] == 0
