@@ -240,6 +240,9 @@ class AirflowStack:
             # Pick up new runs and DAG files quickly: tests wait on them.
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+            # An idle loop sleeps 0.2 s, not 1 s: a failed task's downstream is marked one level
+            # per loop (7 levels after a failed sensor), and the next run starts a loop sooner.
+            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
             "DO_NOT_TRACK": "1",
             "SCARF_ANALYTICS": "false",
             "GX_ANALYTICS_ENABLED": "false",
